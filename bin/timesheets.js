@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// `npx timesheets …`: npm puts the project's Node 24 (the `node` package) first on PATH.
+import '../src/cli/main.ts';

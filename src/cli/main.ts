@@ -1,0 +1,87 @@
+// `timesheets <command>`: run the server, administer the tenant, import entries.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from '../config.ts';
+import { DomainError } from '../domain/errors.ts';
+import { openDatabase } from '../storage/index.ts';
+import { ADMIN_COMMANDS } from './admin.ts';
+import { output, UsageError } from './command.ts';
+import { serve } from './serve.ts';
+
+const HELP = `Usage: timesheets <command> [options]
+
+Commands:
+  serve [--parts idp,api,web]   run the system (default: every part)
+${Object.values(ADMIN_COMMANDS)
+  .map((c) => `  ${c.usage}\n      ${c.summary}`)
+  .join('\n')}
+
+Every command takes --help, and --json for machine-readable output.
+Configuration comes from the environment (or .env): see README.md.`;
+
+/** Exit codes: 0 done, 1 the command failed, 2 usage or configuration error. */
+export async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    console.log(HELP);
+    return first ? 0 : 2;
+  }
+  loadDotEnv();
+
+  if (first === 'serve') {
+    const { values } = parseArgs({ args: argv.slice(1), options: { parts: { type: 'string' }, help: { type: 'boolean' } } });
+    if (values.help) {
+      console.log('Usage: timesheets serve [--parts idp,api,web]\n  Runs the chosen parts on PORT (default 3000).');
+      return 0;
+    }
+    const config = loadConfig(values.parts ? { ...process.env, PARTS: values.parts } : process.env);
+    await serve(config);
+    return 0;
+  }
+
+  const name = `${first} ${second ?? ''}`.trim();
+  const command = ADMIN_COMMANDS[name];
+  if (!command) throw new UsageError(`unknown command "${name}". Run timesheets --help.`);
+  const { values, positionals } = parseArgs({
+    args: argv.slice(2),
+    options: { ...command.options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: (command.positionals ?? 0) > 0,
+    strict: true,
+  });
+  if (values.help) {
+    console.log(`Usage: timesheets ${command.usage}\n  ${command.summary}`);
+    return 0;
+  }
+  if (positionals.length > (command.positionals ?? 0)) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
+  const config: Config = loadConfig();
+  const database = await openDatabase(config.databaseUrl, { poolSize: 2 });
+  try {
+    await command.run({ config, database, out: output(Boolean(values.json)) }, values, positionals);
+  } finally {
+    await database.close();
+  }
+  return 0;
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ConfigError) return 2;
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) return 2;
+  return 1;
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code !== 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message =
+        error instanceof DomainError || error instanceof UsageError || error instanceof ConfigError
+          ? error.message
+          : error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
+            ? error.message
+            : `unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
+      console.error(`timesheets: ${message}`);
+      process.exitCode = exitCodeFor(error);
+    },
+  );
+}

@@ -1,0 +1,187 @@
+// Mounts the embedded provider on the same origin at /oidc, with our own sign-in pages, and keeps
+// it in step with the signing keys in the database (a rotation through any instance reaches all).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import formbody from '@fastify/formbody';
+import middie from '@fastify/middie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { Config } from '../config.ts';
+import type { Stores } from '../storage/index.ts';
+import { keySetFrom, type KeySet } from './keys.ts';
+import { createProvider, INTERACTION_PATH } from './provider.ts';
+import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
+import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
+import { loginThrottle } from './throttle.ts';
+import { apiTokenUserinfo } from './userinfo.ts';
+
+export interface IdentityOptions {
+  readonly config: Config;
+  readonly stores: Stores;
+  readonly cookieKeys: readonly string[];
+  /** How often the key set is re-read from the database. */
+  readonly keyRefreshMs?: number;
+}
+
+export interface IdentityHandle {
+  /** The provider now serving requests (replaced when the signing keys change). */
+  readonly provider: () => Provider;
+  readonly keySet: () => KeySet;
+  /** Re-reads the keys now; returns true when the provider was rebuilt. */
+  readonly refreshKeys: () => Promise<boolean>;
+}
+
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+const EXPIRED_ROW_GRACE_MS = 60 * 60 * 1000;
+
+export async function identityPlugin(app: FastifyInstance, options: IdentityOptions): Promise<IdentityHandle> {
+  const { config, stores, cookieKeys } = options;
+  const build = (keySet: KeySet) => {
+    const provider = createProvider({ config, stores, keySet, cookieKeys });
+    provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'identity provider error'));
+    return { provider, keySet, callback: provider.callback() };
+  };
+
+  let current = build(keySetFrom(await stores.keys.published(Date.now())));
+
+  async function refreshKeys(): Promise<boolean> {
+    const keySet = keySetFrom(await stores.keys.published(Date.now()));
+    if (keySet.fingerprint === current.keySet.fingerprint) return false;
+    current = build(keySet);
+    app.log.info({ signingKid: keySet.signingKid }, 'signing keys changed; provider reloaded');
+    return true;
+  }
+
+  const timers = [
+    setInterval(() => refreshKeys().catch((err) => app.log.warn({ err }, 'key refresh failed')), options.keyRefreshMs ?? 5000),
+    setInterval(
+      () => stores.oidc.sweep(EXPIRED_ROW_GRACE_MS).catch((err) => app.log.warn({ err }, 'sweeping expired provider state failed')),
+      SWEEP_INTERVAL_MS,
+    ),
+  ];
+  for (const timer of timers) timer.unref();
+  app.addHook('onClose', async () => timers.forEach(clearInterval));
+
+  const userinfo = apiTokenUserinfo(config, stores);
+  await app.register(middie);
+
+  app.use('/oidc', (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
+    // Our own pages are Fastify routes; everything else under /oidc is the provider's.
+    if (req.url?.startsWith('/interaction/')) return next();
+    const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (bearer && req.url?.split('?')[0] === '/me' && (req.method === 'GET' || req.method === 'POST')) {
+      userinfo(bearer, current.keySet).then((result) => {
+        res.setHeader('cache-control', 'no-store');
+        if (result.status === 200) {
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result.body));
+        } else {
+          res.writeHead(result.status, { 'www-authenticate': result.challenge }).end();
+        }
+      }, next);
+      return;
+    }
+    return current.callback(req, res);
+  });
+
+  const throttle = loginThrottle(stores, config.loginThrottle);
+  const sendPage = (reply: FastifyReply, status: number, html: string, formTargets: readonly string[] = []) =>
+    reply.code(status).headers(pageSecurityHeaders(formTargets)).type('text/html; charset=utf-8').send(html);
+
+  /** Where the finished interaction redirects; Chrome applies form-action to that redirect. */
+  const formTargetsOf = (redirectUri: unknown): string[] => {
+    const url = typeof redirectUri === 'string' ? URL.parse(redirectUri) : null;
+    if (!url) return [];
+    return [url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol];
+  };
+
+  async function details(request: FastifyRequest, reply: FastifyReply) {
+    try {
+      return await current.provider.interactionDetails(request.raw, reply.raw);
+    } catch {
+      sendPage(reply, 400, errorPage('Sign-in expired', 'This sign-in page has expired. Go back to the app and sign in again.'));
+      return undefined;
+    }
+  }
+
+  // The sign-in pages, in their own scope: only they accept form bodies.
+  await app.register(async (pages) => {
+    await pages.register(formbody, { bodyLimit: 16 * 1024 });
+    pages.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, async (request, reply) => {
+      const interaction = await details(request, reply);
+      if (!interaction) return reply;
+      const { uid, prompt, params } = interaction;
+      if (prompt.name !== 'login') {
+        // Every registered client is first-party: consent is decided by roles, never asked.
+        return finish(request, reply, { error: 'access_denied', error_description: 'consent is not available for this client' });
+      }
+      const client = await current.provider.Client.find(String(params.client_id));
+      return sendPage(
+        reply,
+        200,
+        signInPage({
+          action: `${INTERACTION_PATH}/${uid}/login`,
+          cancelUrl: `${INTERACTION_PATH}/${uid}/abort`,
+          email: typeof params.login_hint === 'string' ? params.login_hint : undefined,
+          clientName: client?.clientName,
+          demo: config.demo,
+        }),
+        formTargetsOf(params.redirect_uri),
+      );
+    });
+
+    pages.post<{ Params: { uid: string }; Body: Record<string, unknown> }>(
+      `${INTERACTION_PATH}/:uid/login`,
+      async (request, reply) => {
+        const interaction = await details(request, reply);
+        if (!interaction) return reply;
+        const { uid, params, prompt } = interaction;
+        if (prompt.name !== 'login') return sendPage(reply, 400, errorPage('Sign-in failed', 'Unexpected sign-in step.'));
+        const email = typeof request.body?.email === 'string' ? request.body.email.trim().slice(0, 320) : '';
+        const password = typeof request.body?.password === 'string' ? request.body.password.slice(0, 1024) : '';
+        const page = (error: string) =>
+          signInPage({
+            action: `${INTERACTION_PATH}/${uid}/login`,
+            cancelUrl: `${INTERACTION_PATH}/${uid}/abort`,
+            email,
+            error,
+            demo: config.demo,
+          });
+        const targets = formTargetsOf(params.redirect_uri);
+
+        if (!email || !password) return sendPage(reply, 400, page('Enter your email and password.'), targets);
+        const verdict = await throttle.check(email, request.ip);
+        if (verdict.blocked) {
+          reply.header('retry-after', String(verdict.retryAfterSeconds));
+          const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
+          return sendPage(
+            reply,
+            429,
+            page(`Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`),
+            targets,
+          );
+        }
+        const user = await stores.users.findByEmail(email);
+        const valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstNothing(password);
+        if (!user || !valid || user.disabled) {
+          await throttle.recordFailure(email, request.ip);
+          // One message for a wrong email, a wrong password and a disabled account: nothing to enumerate.
+          return sendPage(reply, 401, page('Incorrect email or password.'), targets);
+        }
+        await throttle.recordSuccess(email);
+        return finish(request, reply, { login: { accountId: user.id } });
+      },
+    );
+
+    pages.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/abort`, async (request, reply) => {
+      const interaction = await details(request, reply);
+      if (!interaction) return reply;
+      return finish(request, reply, { error: 'access_denied', error_description: 'the user cancelled the sign-in' });
+    });
+  });
+
+  async function finish(request: FastifyRequest, reply: FastifyReply, result: Record<string, unknown>) {
+    reply.hijack(); // the provider writes the redirect on the raw response
+    await current.provider.interactionFinished(request.raw, reply.raw, result, { mergeWithLastSubmission: false });
+  }
+
+  return { provider: () => current.provider, keySet: () => current.keySet, refreshKeys };
+}

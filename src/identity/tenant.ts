@@ -1,0 +1,57 @@
+// What a fresh database needs before the provider can serve: keys, cookie keys, the built-in
+// clients, and (in demo mode, on an empty directory) the demo tenant.
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config.ts';
+import type { Stores } from '../storage/index.ts';
+import { ensureBuiltInClients } from './clients.ts';
+import { ensureSigningKey } from './keys.ts';
+import { hashPassword } from './passwords.ts';
+
+export const DEMO_PASSWORD = 'demo-password';
+export const DEMO_USERS = [
+  { email: 'ellen@abc-inc.example', name: 'Ellen Employee', kind: 'employee', roles: ['employee'] },
+  { email: 'carl@abc-inc.example', name: 'Carl Contractor', kind: 'contractor', roles: ['employee'] },
+  { email: 'maria@abc-inc.example', name: 'Maria Manager', kind: 'employee', roles: ['manager'] },
+  { email: 'adam@abc-inc.example', name: 'Adam Admin', kind: 'employee', roles: ['admin'] },
+] as const;
+export const DEMO_PROJECTS = ['StoreZero', 'Website Relaunch', 'Internal'] as const;
+
+const DEMO_MARKER = 'demo_tenant';
+
+export interface TenantState {
+  readonly cookieKeys: readonly string[];
+  readonly demoSeeded: boolean;
+}
+
+export class ProductionGuardError extends Error {}
+
+export async function bootstrapTenant(config: Config, stores: Stores): Promise<TenantState> {
+  if (config.production && (await stores.settings.get(DEMO_MARKER))) {
+    throw new ProductionGuardError(
+      'this database holds the demo tenant (users with published passwords): refusing to start with NODE_ENV=production',
+    );
+  }
+  await ensureSigningKey(stores);
+  const cookieKeys = JSON.parse(
+    await stores.settings.getOrCreate('cookie_keys', () => JSON.stringify([randomBytes(32).toString('base64url')])),
+  ) as string[];
+  await ensureBuiltInClients(config, stores);
+
+  let demoSeeded = Boolean(await stores.settings.get(DEMO_MARKER));
+  if (config.demo && !demoSeeded && (await stores.users.count()) === 0) {
+    await seedDemoTenant(stores);
+    demoSeeded = true;
+  }
+  return { cookieKeys, demoSeeded };
+}
+
+async function seedDemoTenant(stores: Stores): Promise<void> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  for (const user of DEMO_USERS) {
+    await stores.users.create({ ...user, roles: [...user.roles], passwordHash });
+  }
+  for (const name of DEMO_PROJECTS) {
+    if (!(await stores.projects.findByName(name))) await stores.projects.add(name);
+  }
+  await stores.settings.set(DEMO_MARKER, new Date().toISOString());
+}

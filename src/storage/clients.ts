@@ -1,0 +1,53 @@
+import type { Db } from './database.ts';
+import { nowIso } from './database.ts';
+
+/** The provider's client metadata as registered (snake_case, as OpenID Connect Registration names it). */
+export type ClientMetadata = Record<string, unknown> & { client_id: string };
+
+export interface StoredClient {
+  readonly clientId: string;
+  readonly name: string;
+  readonly metadata: ClientMetadata;
+  readonly createdAt: string;
+}
+
+export function clientStore(db: Db) {
+  const toClient = (row: { client_id: string; name: string; metadata: string; created_at: string }): StoredClient => ({
+    clientId: row.client_id,
+    name: row.name,
+    metadata: JSON.parse(row.metadata) as ClientMetadata,
+    createdAt: row.created_at,
+  });
+
+  return {
+    async find(clientId: string): Promise<StoredClient | undefined> {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      return row && toClient(row);
+    },
+
+    async list(): Promise<StoredClient[]> {
+      const rows = await db.selectFrom('clients').selectAll().orderBy('client_id').execute();
+      return rows.map(toClient);
+    },
+
+    async insert(name: string, metadata: ClientMetadata): Promise<void> {
+      const now = nowIso();
+      await db
+        .insertInto('clients')
+        .values({ client_id: metadata.client_id, name, metadata: JSON.stringify(metadata), created_at: now, updated_at: now })
+        .execute();
+    },
+
+    /** Returns false when the client does not exist. */
+    async update(clientId: string, metadata: ClientMetadata): Promise<boolean> {
+      const result = await db
+        .updateTable('clients')
+        .set({ metadata: JSON.stringify(metadata), updated_at: nowIso() })
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
+
+export type ClientStore = ReturnType<typeof clientStore>;

@@ -1,0 +1,107 @@
+// One query layer (Kysely) over two engines: SQLite embedded (Node's built-in node:sqlite, no
+// native compile) and PostgreSQL (pg) when several instances share one database.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import pg from 'pg';
+import type { Database as Schema } from './schema.ts';
+import * as tenant from './migrations/001-tenant.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type Db = Kysely<Schema>;
+
+export interface Storage {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL pool size (per instance). */
+  poolSize?: number;
+}
+
+export function dialectOf(url: string): Dialect {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+export async function openStorage(url: string, options: OpenOptions = {}): Promise<Storage> {
+  const dialect = dialectOf(url);
+  const db = dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, options.poolSize ?? 10);
+  const storage: Storage = { db, dialect, close: () => db.destroy() };
+  try {
+    await migrate(storage);
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
+}
+
+function openSqlite(file: string): Db {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const database = new DatabaseSync(file, { timeout: 5000 });
+  // WAL: readers never block the writer; synchronous=FULL: an acknowledged write survives a crash.
+  database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) });
+}
+
+/** Kysely's SQLite driver speaks better-sqlite3's statement interface; node:sqlite is one step away. */
+function adaptNodeSqlite(database: DatabaseSync) {
+  const bind = (parameters: ReadonlyArray<unknown>) =>
+    parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value) as SQLInputValue);
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      const statement = database.prepare(sql);
+      return {
+        reader: statement.columns().length > 0,
+        all: (parameters: ReadonlyArray<unknown>) => statement.all(...bind(parameters)),
+        run: (parameters: ReadonlyArray<unknown>) => statement.run(...bind(parameters)),
+        iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(...bind(parameters)),
+      };
+    },
+  };
+}
+
+function openPostgres(url: string, max: number): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    // bigint columns hold epoch milliseconds and counts: well inside Number's exact range.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+}
+
+const MIGRATIONS: ReadonlyArray<[string, (db: Kysely<unknown>, dialect: Dialect) => Promise<void>]> = [
+  ['001-tenant', tenant.up],
+];
+
+/** Runs the migrations not yet recorded; Kysely records each one and never re-runs it. */
+export async function migrate(storage: Storage): Promise<void> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const migrations: Record<string, Migration> = {};
+      for (const [name, up] of MIGRATIONS) migrations[name] = { up: (db) => up(db, storage.dialect) };
+      return migrations;
+    },
+  };
+  const { error, results } = await new Migrator({ db: storage.db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}

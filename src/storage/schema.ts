@@ -1,0 +1,78 @@
+// Table shapes, shared by SQLite and PostgreSQL. Times are ISO-8601 text or epoch milliseconds
+// (integers), booleans are 0/1 integers: the one representation both engines store the same way.
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_normalized: string;
+  name: string;
+  kind: string;
+  /** Space-separated role names. */
+  roles: string;
+  password_hash: string | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  name: string;
+  /** The provider's client metadata (JSON); a secret is stored only as its hash. */
+  metadata: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  name_normalized: string;
+  created_at: string;
+}
+
+export interface OidcPayloadsTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  /** Epoch milliseconds; null never expires. */
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  created_at: number;
+  /** Epoch ms from which the key signs; it is published from creation. */
+  activates_at: number;
+  /** Epoch ms after which the key is no longer published; null while in use. */
+  retires_at: number | null;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  count: number;
+  window_started_at: number;
+  blocked_until: number | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  clients: ClientsTable;
+  projects: ProjectsTable;
+  oidc_payloads: OidcPayloadsTable;
+  signing_keys: SigningKeysTable;
+  settings: SettingsTable;
+  rate_limits: RateLimitsTable;
+}

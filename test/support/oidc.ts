@@ -1,0 +1,77 @@
+// openid-client as an independent relying party against the real provider.
+import * as client from 'openid-client';
+import { DEMO_PASSWORD } from '../../src/identity/index.ts';
+import { UserAgent } from './user-agent.ts';
+
+export const SPA_CLIENT_ID = 'timesheets-spa';
+export const USER_SCOPE = 'openid profile email read:timesheets create:timesheets delete:timesheets approve:timesheets';
+
+export async function discover(issuer: string, clientId: string, secret?: string): Promise<client.Configuration> {
+  return client.discovery(
+    new URL(issuer),
+    clientId,
+    secret,
+    secret ? client.ClientSecretBasic(secret) : client.None(),
+    { execute: [client.allowInsecureRequests] },
+  );
+}
+
+export interface CodeSignIn {
+  readonly tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers;
+  readonly agent: UserAgent;
+  readonly config: client.Configuration;
+}
+
+/** Authorization Code + PKCE through the real sign-in page. */
+export async function signInWithCode(
+  issuer: string,
+  baseUrl: string,
+  options: { email: string; password?: string; scope?: string; agent?: UserAgent; extra?: Record<string, string> },
+): Promise<CodeSignIn> {
+  const config = await discover(issuer, SPA_CLIENT_ID);
+  const agent = options.agent ?? new UserAgent();
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const redirectUri = `${baseUrl}/callback`;
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: options.scope ?? USER_SCOPE,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...options.extra,
+  });
+  const { url: callback } = await agent.follow(url.href, redirectUri, {
+    email: options.email,
+    password: options.password ?? DEMO_PASSWORD,
+  });
+  const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  return { tokens, agent, config };
+}
+
+/** The guide's Implicit flow (`id_token token`), returning the fragment's parameters. */
+export async function signInImplicit(
+  issuer: string,
+  baseUrl: string,
+  options: { email: string; nonce: string; state: string; scope?: string; agent?: UserAgent; prompt?: string },
+): Promise<{ params: URLSearchParams; agent: UserAgent; callback: string }> {
+  const agent = options.agent ?? new UserAgent();
+  const redirectUri = `${baseUrl}/callback`;
+  const url = new URL(`${issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: SPA_CLIENT_ID,
+    response_type: 'id_token token',
+    redirect_uri: redirectUri,
+    scope: options.scope ?? USER_SCOPE,
+    nonce: options.nonce,
+    state: options.state,
+    ...(options.prompt ? { prompt: options.prompt } : {}),
+  }).toString();
+  const { url: callback } = await agent.follow(url.href, redirectUri, { email: options.email, password: DEMO_PASSWORD });
+  return { params: new URLSearchParams(new URL(callback).hash.slice(1)), agent, callback };
+}
+
+export { client };
