@@ -173,6 +173,30 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
     });
   });
 
+  it('lets the mobile app sign in with code + PKCE on a loopback redirect, after the user allows it', async () => {
+    const config = await discover(running.issuer, 'timesheets-mobile');
+    const verifier = client.randomPKCECodeVerifier();
+    const redirectUri = 'http://127.0.0.1:49152/callback';
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid email read:timesheets create:timesheets offline_access',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 'm',
+    });
+    const agent = new UserAgent();
+    const { url: callback, hops } = await agent.follow(url.href, redirectUri, {
+      email: 'carl@abc-inc.example',
+      password: 'demo-password',
+    });
+    expect(hops.some((hop) => hop.body?.includes('Allow Timesheets Mobile?'))).toBe(true);
+    const tokens = await client.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier, expectedState: 'm' });
+    const { payload } = await verifyAccessToken(tokens.access_token);
+    expect(payload.client_id).toBe('timesheets-mobile');
+    expect(String(payload.scope).split(' ')).toEqual(expect.arrayContaining(['read:timesheets', 'create:timesheets']));
+    expect(tokens.refresh_token).toBeTruthy();
+  });
+
   describe('implicit (id_token token), as the guide did it', () => {
     it('returns both tokens in the fragment with nonce and a matching at_hash', async () => {
       const nonce = client.randomNonce();

@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import type { Stores } from '../storage/index.ts';
 import { keySetFrom, type KeySet } from './keys.ts';
 import { createProvider, INTERACTION_PATH } from './provider.ts';
-import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
+import { consentPage, errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
@@ -109,11 +109,24 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
       const interaction = await details(request, reply);
       if (!interaction) return reply;
       const { uid, prompt, params } = interaction;
+      const client = await current.provider.Client.find(String(params.client_id));
+      if (prompt.name === 'consent' && client?.applicationType === 'native' && client.metadata().first_party) {
+        return sendPage(
+          reply,
+          200,
+          consentPage({
+            action: `${INTERACTION_PATH}/${uid}/consent`,
+            denyUrl: `${INTERACTION_PATH}/${uid}/abort`,
+            clientName: client.clientName ?? client.clientId,
+            scopes: String(params.scope ?? '').split(' '),
+          }),
+          formTargetsOf(params.redirect_uri),
+        );
+      }
       if (prompt.name !== 'login') {
-        // Every registered client is first-party: consent is decided by roles, never asked.
+        // Web clients are first-party: their consent is decided by roles (loadExistingGrant), never asked.
         return finish(request, reply, { error: 'access_denied', error_description: 'consent is not available for this client' });
       }
-      const client = await current.provider.Client.find(String(params.client_id));
       return sendPage(
         reply,
         200,
@@ -170,6 +183,15 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         return finish(request, reply, { login: { accountId: user.id } });
       },
     );
+
+    pages.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/consent`, async (request, reply) => {
+      const interaction = await details(request, reply);
+      if (!interaction) return reply;
+      if (interaction.prompt.name !== 'consent' || !interaction.grantId) {
+        return sendPage(reply, 400, errorPage('Sign-in failed', 'Unexpected sign-in step.'));
+      }
+      return finish(request, reply, { consent: { grantId: interaction.grantId } });
+    });
 
     pages.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/abort`, async (request, reply) => {
       const interaction = await details(request, reply);

@@ -20,7 +20,7 @@ export class UserAgent {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) {
       const [pair = ''] = setCookie.split(';');
       const index = pair.indexOf('=');
@@ -35,7 +35,7 @@ export class UserAgent {
 
   /**
    * Follows redirects from `url` until one arrives at `stopAt` (returned, not fetched). Sign-in
-   * forms are filled with `credentials`; the sign-out confirmation is confirmed.
+   * forms are filled with `credentials`; consent is allowed; the sign-out confirmation is confirmed.
    */
   async follow(
     url: string,
@@ -62,9 +62,11 @@ export class UserAgent {
       if (!action) throw new Error(`stopped at ${next} (${response.status}): ${body.slice(0, 300)}`);
       if (body.includes('name="password"')) {
         if (!credentials || hops.filter((h) => h.body?.includes('name="password"')).length > 1) {
-          throw new SignInPageError(next, response.status, body);
+          throw new SignInPageError(next, response.status, body, response.headers);
         }
         form = { email: credentials.email, password: credentials.password };
+      } else if (body.includes('>Allow</button>')) {
+        form = {};
       } else if (body.includes('op.logoutForm')) {
         const xsrf = /name="xsrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
         form = { xsrf, logout: 'yes' };
@@ -81,9 +83,11 @@ export class UserAgent {
 export class SignInPageError extends Error {
   readonly status: number;
   readonly body: string;
-  constructor(url: string, status: number, body: string) {
+  readonly headers: Headers;
+  constructor(url: string, status: number, body: string, headers: Headers) {
     super(`sign-in page shown at ${url} (${status})`);
     this.status = status;
     this.body = body;
+    this.headers = headers;
   }
 }
