@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // `npx timesheets …`: npm puts the project's Node 24 (the `node` package) first on PATH.
-import '../src/cli/main.ts';
+import { runCli } from '../src/cli/main.ts';
+
+await runCli(process.argv.slice(2));

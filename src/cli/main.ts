@@ -68,20 +68,23 @@ function exitCodeFor(error: unknown): number {
   return 1;
 }
 
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(
+/** Runs the CLI and sets the process exit code; errors become one clear line, never a stack trace. */
+export function runCli(argv: string[]): Promise<void> {
+  return main(argv).then(
     (code) => {
       if (code !== 0) process.exitCode = code;
     },
     (error: unknown) => {
-      const message =
-        error instanceof DomainError || error instanceof UsageError || error instanceof ConfigError
-          ? error.message
-          : error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
-            ? error.message
-            : `unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
-      console.error(`timesheets: ${message}`);
+      const known =
+        error instanceof DomainError ||
+        error instanceof UsageError ||
+        error instanceof ConfigError ||
+        (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`timesheets: ${known ? message : `unexpected failure: ${message}`}`);
       process.exitCode = exitCodeFor(error);
     },
   );
 }
+
+if (import.meta.main) await runCli(process.argv.slice(2));
