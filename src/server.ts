@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
-import { bootstrapTenant, identityPlugin, type IdentityHandle } from './identity/index.ts';
+import { apiPlugin, localKeySource, remoteKeySource } from './api/index.ts';
+import { bootstrapTenant, identityPlugin, publicJwks, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
 import { openDatabase, type Database } from './storage/index.ts';
 
@@ -52,6 +53,12 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
         cookieKeys: tenant.cookieKeys,
         keyRefreshMs: options.keyRefreshMs,
       });
+    }
+
+    if (config.parts.has('api')) {
+      // In-process provider: read its key set directly; otherwise trust only its published JWKS.
+      const keys = identity ? localKeySource(identity.keySet, publicJwks) : remoteKeySource(config.oidcIssuer);
+      await app.register(apiPlugin, { prefix: '/api', config, stores: database.stores, keys });
     }
 
     const theme = await readFile(THEME_CSS);

@@ -5,14 +5,20 @@ export interface FieldError {
   readonly message: string;
 }
 
+/** A record that blocked the operation, and why (e.g. the entries a batch decision cannot touch). */
+export interface Subject {
+  readonly id: string;
+  readonly message: string;
+}
+
 export class DomainError extends Error {
   readonly kind: 'invalid' | 'not_found' | 'conflict' | 'rule' | 'forbidden';
   readonly errors: readonly FieldError[];
-  readonly subjects: readonly string[];
+  readonly subjects: readonly Subject[];
   constructor(
     kind: DomainError['kind'],
     message: string,
-    options: { errors?: readonly FieldError[]; subjects?: readonly string[] } = {},
+    options: { errors?: readonly FieldError[]; subjects?: readonly Subject[] } = {},
   ) {
     super(message);
     this.name = 'DomainError';
@@ -25,7 +31,7 @@ export class DomainError extends Error {
 export const invalid = (message: string, errors: readonly FieldError[] = []) =>
   new DomainError('invalid', message, { errors });
 export const notFound = (message: string) => new DomainError('not_found', message);
-export const conflict = (message: string, subjects: readonly string[] = []) =>
+export const conflict = (message: string, subjects: readonly Subject[] = []) =>
   new DomainError('conflict', message, { subjects });
 export const ruleViolation = (message: string, errors: readonly FieldError[] = []) =>
   new DomainError('rule', message, { errors });

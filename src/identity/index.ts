@@ -12,3 +12,4 @@ export {
   DEMO_IMPORT_SECRET,
 } from './clients.ts';
 export { claimNames, type ClaimNames } from './claims.ts';
+export { publicJwks } from './userinfo.ts';

@@ -8,6 +8,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import pg from 'pg';
 import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
+import * as entries from './migrations/002-entries.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -84,6 +85,7 @@ function openPostgres(url: string, max: number): Db {
 
 const MIGRATIONS: ReadonlyArray<[string, (db: Kysely<unknown>, dialect: Dialect) => Promise<void>]> = [
   ['001-tenant', tenant.up],
+  ['002-entries', entries.up],
 ];
 
 /** Runs the migrations not yet recorded; Kysely records each one and never re-runs it. */

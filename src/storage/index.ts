@@ -1,6 +1,7 @@
 // The storage part's public face: open the database, get the stores.
 import { openStorage, type Storage, type OpenOptions } from './database.ts';
 import { clientStore } from './clients.ts';
+import { entryStore } from './entries.ts';
 import { oidcPayloadStore } from './oidc-payloads.ts';
 import { projectStore } from './projects.ts';
 import { rateLimitStore } from './rate-limits.ts';
@@ -14,12 +15,16 @@ export type { StoredClient, ClientMetadata } from './clients.ts';
 export type { Project } from './projects.ts';
 export type { SigningKey } from './signing-keys.ts';
 export type { OidcPayload } from './oidc-payloads.ts';
+export type { Tx, EntryStore, ListFilter } from './entries.ts';
+export type { EntriesTable } from './schema.ts';
+export { newEntryId, toEntry } from './entries.ts';
 export { normalizeEmail } from './users.ts';
 export { dialectOf } from './database.ts';
 
 export function storesFor(storage: Storage) {
-  const { db } = storage;
+  const { db, dialect } = storage;
   return {
+    entries: entryStore(db, dialect),
     users: userStore(db),
     clients: clientStore(db),
     projects: projectStore(db),

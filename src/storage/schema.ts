@@ -67,6 +67,35 @@ export interface RateLimitsTable {
   blocked_until: number | null;
 }
 
+export interface EntriesTable {
+  id: string;
+  user_id: string;
+  user_email: string;
+  user_name: string;
+  date: string;
+  project: string;
+  centihours: number;
+  notes: string | null;
+  status: string;
+  rejection_reason: string | null;
+  external_id: string | null;
+  source_client_id: string | null;
+  created_at: string;
+  updated_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  before: string | null;
+  after: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -75,4 +104,6 @@ export interface Database {
   signing_keys: SigningKeysTable;
   settings: SettingsTable;
   rate_limits: RateLimitsTable;
+  entries: EntriesTable;
+  audit_events: AuditEventsTable;
 }

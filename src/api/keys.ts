@@ -1,0 +1,108 @@
+// Where the API gets the issuer's public keys. An API-only instance (or any external provider)
+// is trusted only through its discovery document and JWKS; when the provider runs in the same
+// process, its current key set is read directly (no HTTP round trip to ourselves).
+import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+
+export interface KeySource {
+  /** jose's key resolver for jwtVerify. */
+  readonly resolve: JWTVerifyGetKey;
+  /** True once a key set has been loaded (for readiness). */
+  ready(): boolean;
+}
+
+/** Keys held in this process (the embedded provider), rebuilt only when the set changes. */
+export function localKeySource<K extends { readonly fingerprint: string }>(
+  current: () => K,
+  publicJwks: (keys: K) => JSONWebKeySet,
+): KeySource {
+  let cached: { fingerprint: string; resolve: JWTVerifyGetKey } | undefined;
+  return {
+    resolve(header, token) {
+      const keys = current();
+      if (cached?.fingerprint !== keys.fingerprint) {
+        cached = { fingerprint: keys.fingerprint, resolve: createLocalJWKSet(publicJwks(keys)) };
+      }
+      return cached.resolve(header, token);
+    },
+    ready: () => true,
+  };
+}
+
+export interface RemoteKeyOptions {
+  /** Refetch in the background this often. */
+  readonly refreshMs?: number;
+  /** At most one refetch for an unknown kid this often (an attacker can send any kid). */
+  readonly unknownKidCooldownMs?: number;
+  /** How long the last good key set is used while the provider is unreachable. */
+  readonly maxStaleMs?: number;
+  readonly timeoutMs?: number;
+  readonly fetch?: typeof fetch;
+}
+
+export const REMOTE_KEY_DEFAULTS = {
+  refreshMs: 5 * 60 * 1000,
+  unknownKidCooldownMs: 30 * 1000,
+  maxStaleMs: 24 * 60 * 60 * 1000,
+  timeoutMs: 5000,
+} as const;
+
+/**
+ * The issuer's keys from its discovery document: cached, refetched in the background and on an
+ * unknown kid (rate limited), and the last good set kept for `maxStaleMs` when the provider is down.
+ */
+export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}): KeySource {
+  const settings = { ...REMOTE_KEY_DEFAULTS, ...options };
+  const fetcher = options.fetch ?? fetch;
+  let keys: { resolve: JWTVerifyGetKey; kids: Set<string>; loadedAt: number } | undefined;
+  let inflight: Promise<void> | undefined;
+  let lastAttempt = 0;
+
+  async function getJson(url: string): Promise<unknown> {
+    const response = await fetcher(url, { signal: AbortSignal.timeout(settings.timeoutMs), redirect: 'error' });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    return response.json();
+  }
+
+  async function load(): Promise<void> {
+    lastAttempt = Date.now();
+    const discovery = (await getJson(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as {
+      issuer?: unknown;
+      jwks_uri?: unknown;
+    };
+    if (discovery.issuer !== issuer) throw new Error(`the discovery document names issuer ${String(discovery.issuer)}, not ${issuer}`);
+    if (typeof discovery.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
+    const jwks = (await getJson(discovery.jwks_uri)) as JSONWebKeySet;
+    if (!Array.isArray(jwks.keys)) throw new Error('the JWKS has no keys');
+    keys = {
+      resolve: createLocalJWKSet(jwks),
+      kids: new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string')),
+      loadedAt: Date.now(),
+    };
+  }
+
+  function refresh(): Promise<void> {
+    inflight ??= load().finally(() => (inflight = undefined));
+    return inflight;
+  }
+
+  return {
+    async resolve(header, token) {
+      const now = Date.now();
+      const stale = !keys || now - keys.loadedAt > settings.refreshMs;
+      const unknownKid = keys && header.kid !== undefined && !keys.kids.has(header.kid);
+      if (!keys || (unknownKid && now - lastAttempt > settings.unknownKidCooldownMs)) {
+        // Must wait: nothing loaded yet, or a key we have not seen (a rotation).
+        await refresh().catch((error: unknown) => {
+          if (!keys) throw error;
+        });
+      } else if (stale && now - lastAttempt > settings.unknownKidCooldownMs) {
+        // Refresh in the background; verify with what we have meanwhile.
+        refresh().catch(() => undefined);
+      }
+      if (!keys) throw new Error('no keys');
+      if (now - keys.loadedAt > settings.maxStaleMs) throw new Error('the issuer keys are too old to trust');
+      return keys.resolve(header, token);
+    },
+    ready: () => keys !== undefined,
+  };
+}

@@ -1,0 +1,106 @@
+// The Timesheets API under /api: a resource server that trusts only access tokens from the
+// configured issuer. Its OpenAPI document is generated from the schemas that validate requests.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import { API_SCOPES } from '../domain/access.ts';
+import type { Stores } from '../storage/index.ts';
+import { tokenVerifier } from './auth.ts';
+import { installGuard } from './guard.ts';
+import type { KeySource } from './keys.ts';
+import { errorHandler, problem, sendProblem } from './problems.ts';
+import { accountRoutes } from './routes/account.ts';
+import { approvalRoutes } from './routes/approvals.ts';
+import { entryRoutes } from './routes/entries.ts';
+import { uploadRoutes } from './routes/upload.ts';
+import { EntrySchema, ProblemSchema, SCOPE_DESCRIPTIONS } from './schemas.ts';
+import { timesheetService } from './timesheets.ts';
+import { addSharedSchema, validatorCompiler } from './validation.ts';
+
+export interface ApiOptions {
+  readonly config: Config;
+  readonly stores: Stores;
+  readonly keys: KeySource;
+}
+
+/** Upload batches (1000 entries) fit comfortably; anything larger is refused with 413. */
+const API_BODY_LIMIT = 1024 * 1024;
+
+export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: ApiOptions): Promise<void> {
+  const verifier = tokenVerifier(
+    {
+      issuer: config.oidcIssuer,
+      audience: config.apiAudience,
+      algorithms: config.tokenAlgorithms,
+      requireAtJwtTyp: config.requireAtJwtTyp,
+      scopeClaim: config.scopeClaim,
+      claimNamespace: config.claimNamespace,
+    },
+    keys,
+  );
+  const service = timesheetService(stores);
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, `There is no ${request.method} ${request.url.split('?')[0]}.`)),
+  );
+  // JSON only: a form or text body is refused with 415 instead of being guessed at.
+  app.removeContentTypeParser('text/plain');
+  for (const schema of [EntrySchema, ProblemSchema]) {
+    app.addSchema(schema);
+    addSharedSchema(schema);
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'ABC Timesheets API',
+        version: '1.0.0',
+        description:
+          'One API for every client: the web app, the import job, the mobile app. Every route needs an access token ' +
+          `from ${config.oidcIssuer} for the audience ${config.apiAudience}, with the scope it names.`,
+      },
+      servers: [{ url: `${config.publicUrl}` }],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'oauth2',
+            description: 'RFC 9068 JWT access tokens (Authorization: Bearer …)',
+            flows: {
+              authorizationCode: {
+                authorizationUrl: `${config.oidcIssuer}/auth`,
+                tokenUrl: `${config.oidcIssuer}/token`,
+                scopes: Object.fromEntries(API_SCOPES.filter((s) => s !== 'batch:upload').map((s) => [s, SCOPE_DESCRIPTIONS[s]])),
+              },
+              clientCredentials: {
+                tokenUrl: `${config.oidcIssuer}/token`,
+                scopes: { 'batch:upload': SCOPE_DESCRIPTIONS['batch:upload'] },
+              },
+            },
+          },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  // The description and the readable docs are public; everything else is guarded.
+  await app.register(async (docs) => {
+    docs.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/api/openapi.json' } as never });
+  });
+
+  await app.register(async (guardedScope) => {
+    installGuard(guardedScope, verifier);
+    guardedScope.addHook('onRoute', (route) => {
+      route.bodyLimit ??= API_BODY_LIMIT;
+    });
+    await guardedScope.register(entryRoutes, { service });
+    await guardedScope.register(approvalRoutes, { service });
+    await guardedScope.register(uploadRoutes, { service });
+    await guardedScope.register(accountRoutes, { stores });
+  });
+}

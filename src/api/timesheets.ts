@@ -1,0 +1,369 @@
+// The Timesheets API's use cases: each one checks ownership, applies the domain rules, and writes
+// the change with its audit record in one transaction. No HTTP here: routes call these.
+import {
+  assertCanDecide,
+  assertChangeable,
+  assertDailyLimit,
+  assertDecisionReason,
+  assertValidHours,
+  dailyLimitProblem,
+  decisionObstacle,
+  statusAfterDecision,
+  statusAfterEdit,
+  toCentihours,
+  type Decision,
+  type Entry,
+  type EntryStatus,
+  type Person,
+} from '../domain/entries.ts';
+import { conflict, invalid, notFound, ruleViolation, type FieldError, type Subject } from '../domain/errors.ts';
+import { weekRange } from '../domain/week.ts';
+import { newEntryId, normalizeEmail, toEntry, type EntriesTable, type Stores, type Tx } from '../storage/index.ts';
+
+export interface NewEntry {
+  readonly date: string;
+  readonly project: string;
+  readonly hours: number;
+  readonly notes?: string | null;
+}
+
+export type EntryChanges = Partial<NewEntry>;
+
+export interface UploadItem {
+  readonly external_id: string;
+  readonly email: string;
+  readonly date: string;
+  readonly project: string;
+  readonly hours: number;
+  readonly notes?: string | null;
+}
+
+export type UploadResult =
+  | { index: number; external_id: string | null; status: 'created' | 'duplicate'; id: string }
+  | { index: number; external_id: string | null; status: 'error'; errors: FieldError[] };
+
+/** An upload item already checked against the schema, or the schema's complaints about it. */
+export type CheckedItem = { ok: true; item: UploadItem } | { ok: false; external_id: string | null; errors: FieldError[] };
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly next_cursor: string | null;
+}
+
+const MAX_EXPORT_ROWS = 100_000;
+
+function encodeCursor(row: { date: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.date, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { date: string; id: string } {
+  try {
+    const [date, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof date === 'string' && typeof id === 'string') return { date, id };
+  } catch {
+    // fall through to the clear error below
+  }
+  throw invalid('the cursor is not one this API gave out', [{ field: 'cursor', message: 'is invalid' }]);
+}
+
+export function timesheetService(stores: Stores) {
+  const { entries } = stores;
+  const now = () => new Date().toISOString();
+
+  async function ownedRow(tx: Tx, owner: Person, id: string): Promise<EntriesTable> {
+    const row = await entries.find(tx, id);
+    // Someone else's entry answers exactly like one that does not exist.
+    if (!row || row.user_id !== owner.sub) throw notFound(`no entry ${id}`);
+    return row;
+  }
+
+  async function canonicalProject(name: string): Promise<string> {
+    const project = await stores.projects.findByName(name);
+    if (!project) throw ruleViolation(`project "${name}" does not exist`, [{ field: 'project', message: 'is not a known project' }]);
+    return project.name;
+  }
+
+  return {
+    async list(
+      owner: Person,
+      query: { from?: string; to?: string; status?: EntryStatus; limit: number; cursor?: string },
+    ): Promise<Page<Entry>> {
+      const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+      const rows = await entries.listOwned(entries.db, owner.sub, { ...query, after, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return { items: page.map(toEntry), next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    },
+
+    async get(owner: Person, id: string): Promise<Entry> {
+      return toEntry(await ownedRow(entries.db, owner, id));
+    },
+
+    async create(owner: Person, input: NewEntry): Promise<Entry> {
+      assertValidHours(input.hours);
+      const project = await canonicalProject(input.project);
+      const centihours = toCentihours(input.hours);
+      const stamp = now();
+      const row: EntriesTable = {
+        id: newEntryId(),
+        user_id: owner.sub,
+        user_email: owner.email,
+        user_name: owner.name,
+        date: input.date,
+        project,
+        centihours,
+        notes: input.notes ?? null,
+        status: 'pending',
+        rejection_reason: null,
+        external_id: null,
+        source_client_id: null,
+        created_at: stamp,
+        updated_at: stamp,
+        decided_by: null,
+        decided_at: null,
+      };
+      await entries.transaction(async (tx) => {
+        await entries.lockDays(tx, [{ userId: owner.sub, date: input.date }]);
+        assertDailyLimit(await entries.centihoursOn(tx, owner.sub, input.date), centihours);
+        await entries.insert(tx, row);
+      });
+      return toEntry(row);
+    },
+
+    async update(owner: Person, id: string, changes: EntryChanges): Promise<Entry> {
+      if (changes.hours !== undefined) assertValidHours(changes.hours);
+      const project = changes.project === undefined ? undefined : await canonicalProject(changes.project);
+      return entries.transaction(async (tx) => {
+        const before = await ownedRow(tx, owner, id);
+        assertChangeable(toEntry(before), 'edit');
+        const date = changes.date ?? before.date;
+        const centihours = changes.hours === undefined ? before.centihours : toCentihours(changes.hours);
+        await entries.lockDays(tx, [{ userId: owner.sub, date }]);
+        assertDailyLimit(await entries.centihoursOn(tx, owner.sub, date, id), centihours);
+        const { status, clearsDecision } = statusAfterEdit(toEntry(before));
+        const after = await entries.updateIf(tx, id, ['pending', 'rejected'], {
+          date,
+          centihours,
+          project: project ?? before.project,
+          notes: changes.notes === undefined ? before.notes : changes.notes,
+          status,
+          updated_at: now(),
+          ...(clearsDecision ? { rejection_reason: null, decided_by: null, decided_at: null } : {}),
+        });
+        if (!after) throw conflict(`entry ${id} was approved meanwhile`, [{ id, message: 'approved entries are immutable' }]);
+        await entries.audit(tx, { actor: owner.sub, action: 'entry.update', subject: id, before: toEntry(before), after: toEntry(after) });
+        return toEntry(after);
+      });
+    },
+
+    async remove(owner: Person, id: string): Promise<void> {
+      await entries.transaction(async (tx) => {
+        const before = await ownedRow(tx, owner, id);
+        assertChangeable(toEntry(before), 'delete');
+        if (!(await entries.deleteIf(tx, id, ['pending', 'rejected']))) {
+          throw conflict(`entry ${id} was approved meanwhile`, [{ id, message: 'approved entries are immutable' }]);
+        }
+        await entries.audit(tx, { actor: owner.sub, action: 'entry.delete', subject: id, before: toEntry(before) });
+      });
+    },
+
+    async summary(owner: Person, week: string) {
+      const { from, to, days } = weekRange(week);
+      const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_EXPORT_ROWS });
+      const byDay = new Map(days.map((day) => [day, 0]));
+      const byProject = new Map<string, number>();
+      let total = 0;
+      for (const row of rows) {
+        byDay.set(row.date, (byDay.get(row.date) ?? 0) + row.centihours);
+        byProject.set(row.project, (byProject.get(row.project) ?? 0) + row.centihours);
+        total += row.centihours;
+      }
+      return {
+        week,
+        from,
+        to,
+        total_hours: total / 100,
+        days: days.map((date) => ({ date, hours: (byDay.get(date) ?? 0) / 100 })),
+        projects: [...byProject]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([project, centihours]) => ({ project, hours: centihours / 100 })),
+      };
+    },
+
+    /** The owner's entries for an export, oldest first. */
+    async exportRows(owner: Person, from?: string, to?: string): Promise<Entry[]> {
+      const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_EXPORT_ROWS });
+      return rows.reverse().map(toEntry);
+    },
+
+    async pending(manager: Person, query: { from?: string; to?: string; user?: string; limit: number }): Promise<Entry[]> {
+      const rows = await entries.listPending(entries.db, { ...query, excludeUserId: manager.sub });
+      return rows.map(toEntry);
+    },
+
+    async decide(manager: Person, id: string, decision: Decision, reason?: string): Promise<Entry> {
+      const rejectionReason = assertDecisionReason(decision, reason);
+      return entries.transaction(async (tx) => {
+        const before = await entries.find(tx, id);
+        if (!before) throw notFound(`no entry ${id}`);
+        assertCanDecide(toEntry(before), manager);
+        const after = await decideRow(tx, manager, before, decision, rejectionReason);
+        if (!after) throw conflict(`entry ${id} was decided meanwhile`, [{ id, message: 'only pending entries can be decided' }]);
+        return after;
+      });
+    },
+
+    /** Decides several entries (a person's week) atomically: all of them, or none and a 409 naming why. */
+    async decideMany(manager: Person, ids: readonly string[], decision: Decision, reason?: string): Promise<Entry[]> {
+      const rejectionReason = assertDecisionReason(decision, reason);
+      const unique = [...new Set(ids)];
+      return entries.transaction(async (tx) => {
+        const rows = await Promise.all(unique.map((id) => entries.find(tx, id)));
+        const blocked: Subject[] = [];
+        rows.forEach((row, i) => {
+          if (!row) blocked.push({ id: unique[i]!, message: 'no such entry' });
+          else {
+            const obstacle = decisionObstacle(toEntry(row), manager);
+            if (obstacle) blocked.push({ id: row.id, message: obstacle.message });
+          }
+        });
+        if (blocked.length) throw conflict(`${blocked.length} of ${unique.length} entries cannot be decided; none was`, blocked);
+        const decided: Entry[] = [];
+        for (const row of rows as EntriesTable[]) {
+          const after = await decideRow(tx, manager, row, decision, rejectionReason);
+          if (!after) throw conflict('an entry was decided meanwhile; none was', [{ id: row.id, message: 'only pending entries can be decided' }]);
+          decided.push(after);
+        }
+        return decided;
+      });
+    },
+
+    /**
+     * The import job's batch. Each item stands alone: a bad one is reported and the rest go in.
+     * Re-sending an external_id from the same client never creates a second entry.
+     */
+    async upload(clientId: string, items: readonly CheckedItem[]): Promise<UploadResult[]> {
+      const results: (UploadResult | undefined)[] = new Array(items.length);
+      const valid: { index: number; item: UploadItem }[] = [];
+      items.forEach((checked, index) => {
+        if (!checked.ok) results[index] = { index, external_id: checked.external_id, status: 'error', errors: checked.errors };
+        else valid.push({ index, item: checked.item });
+      });
+
+      const owners = await stores.users.findActiveByEmails(valid.map(({ item }) => item.email));
+      const projects = new Map((await stores.projects.list()).map((p) => [p.name.toLowerCase(), p.name]));
+
+      await entries.transaction(async (tx) => {
+        const known = await entries.findImported(tx, clientId, valid.map(({ item }) => item.external_id));
+        const candidates: { index: number; item: UploadItem; ownerId: string; project: string }[] = [];
+        for (const { index, item } of valid) {
+          const errors: FieldError[] = [];
+          const owner = owners.get(normalizeEmail(item.email));
+          if (!owner) errors.push({ field: 'email', message: 'no active user has this email' });
+          const project = projects.get(item.project.trim().toLowerCase());
+          if (!project) errors.push({ field: 'project', message: 'is not a known project' });
+          const existing = known.get(item.external_id);
+          if (existing) results[index] = { index, external_id: item.external_id, status: 'duplicate', id: existing };
+          else if (errors.length || !owner || !project) results[index] = { index, external_id: item.external_id, status: 'error', errors };
+          else candidates.push({ index, item, ownerId: owner.id, project });
+        }
+
+        await entries.lockDays(tx, candidates.map((c) => ({ userId: c.ownerId, date: c.item.date })));
+        const dayTotals = await entries.centihoursByDay(
+          tx,
+          candidates.map((c) => c.ownerId),
+          candidates.map((c) => c.item.date),
+        );
+        const rows: EntriesTable[] = [];
+        const stamp = now();
+        const inBatch = new Map<string, number>();
+        for (const { index, item, ownerId, project } of candidates) {
+          const firstIndex = inBatch.get(item.external_id);
+          if (firstIndex !== undefined) {
+            results[index] = { index, external_id: item.external_id, status: 'duplicate', id: '' };
+            continue;
+          }
+          const dayKey = `${ownerId}|${item.date}`;
+          const centihours = toCentihours(item.hours);
+          const problem = dailyLimitProblem(dayTotals.get(dayKey) ?? 0, centihours);
+          if (problem) {
+            results[index] = { index, external_id: item.external_id, status: 'error', errors: [problem] };
+            continue;
+          }
+          dayTotals.set(dayKey, (dayTotals.get(dayKey) ?? 0) + centihours);
+          inBatch.set(item.external_id, index);
+          const owner = owners.get(normalizeEmail(item.email))!;
+          rows.push({
+            id: newEntryId(),
+            user_id: ownerId,
+            user_email: owner.email,
+            user_name: owner.name,
+            date: item.date,
+            project,
+            centihours,
+            notes: item.notes ?? null,
+            status: 'pending',
+            rejection_reason: null,
+            external_id: item.external_id,
+            source_client_id: clientId,
+            created_at: stamp,
+            updated_at: stamp,
+            decided_by: null,
+            decided_at: null,
+          });
+        }
+        const created = await entries.insertImported(tx, rows);
+        for (const row of rows) {
+          const index = inBatch.get(row.external_id!)!;
+          const id = created.get(row.external_id!);
+          // Not created means a concurrent upload of the same external_id won the race: a duplicate.
+          results[index] = { index, external_id: row.external_id, status: id ? 'created' : 'duplicate', id: id ?? '' };
+        }
+        if (created.size > 0) {
+          await entries.audit(tx, {
+            actor: clientId,
+            action: 'entries.upload',
+            subject: null,
+            after: { created: [...created.values()] },
+          });
+        }
+      });
+
+      // In-batch and raced duplicates point at the entry that holds their external_id.
+      const pending = results.filter((r): r is Extract<UploadResult, { id: string }> => r?.status === 'duplicate' && !r.id);
+      if (pending.length) {
+        const ids = await entries.findImported(entries.db, clientId, pending.map((r) => r.external_id!));
+        for (const result of pending) result.id = ids.get(result.external_id!) ?? '';
+      }
+      return results as UploadResult[];
+    },
+  };
+
+  async function decideRow(
+    tx: Tx,
+    manager: Person,
+    before: EntriesTable,
+    decision: Decision,
+    rejectionReason: string | null,
+  ): Promise<Entry | undefined> {
+    const stamp = now();
+    const after = await entries.updateIf(tx, before.id, 'pending', {
+      status: statusAfterDecision(decision),
+      rejection_reason: rejectionReason,
+      decided_by: manager.sub,
+      decided_at: stamp,
+      updated_at: stamp,
+    });
+    if (!after) return undefined;
+    await entries.audit(tx, {
+      actor: manager.sub,
+      action: `entry.${decision}`,
+      subject: before.id,
+      before: toEntry(before),
+      after: toEntry(after),
+    });
+    return toEntry(after);
+  }
+}
+
+export type TimesheetService = ReturnType<typeof timesheetService>;

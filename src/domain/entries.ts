@@ -1,0 +1,113 @@
+// What a timesheet entry is and who may do what with it. Pure rules: no HTTP, no SQL.
+import { conflict, forbidden, invalid, ruleViolation, type FieldError } from './errors.ts';
+
+export const ENTRY_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+
+export const MAX_HOURS_PER_DAY = 24;
+export const MAX_NOTES_LENGTH = 1000;
+export const MAX_REASON_LENGTH = 1000;
+
+export interface Entry {
+  readonly id: string;
+  readonly user_id: string;
+  readonly user_email: string;
+  readonly user_name: string;
+  readonly date: string;
+  readonly project: string;
+  readonly hours: number;
+  readonly notes: string | null;
+  readonly status: EntryStatus;
+  readonly rejection_reason: string | null;
+  readonly external_id: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly decided_by: string | null;
+  readonly decided_at: string | null;
+}
+
+/** Who acts: a person (from the token's claims). */
+export interface Person {
+  readonly sub: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+export type Decision = 'approve' | 'reject';
+
+/** Hours are stored as whole hundredths; anything finer is refused rather than rounded. */
+export function toCentihours(hours: number): number {
+  return Math.round(hours * 100);
+}
+
+export function fromCentihours(centihours: number): number {
+  return centihours / 100;
+}
+
+/** Problems with an hours value, beyond its JSON type (which the schema checks). */
+export function hoursProblem(hours: number): string | undefined {
+  if (!Number.isFinite(hours)) return 'must be a finite number';
+  if (hours <= 0) return 'must be greater than 0';
+  if (hours > MAX_HOURS_PER_DAY) return `must be at most ${MAX_HOURS_PER_DAY}`;
+  if (Math.abs(hours * 100 - Math.round(hours * 100)) > 1e-6) return 'must have at most two decimals';
+  return undefined;
+}
+
+export function assertValidHours(hours: number, field = 'hours'): void {
+  const problem = hoursProblem(hours);
+  if (problem) throw invalid(`hours ${problem}`, [{ field, message: problem }]);
+}
+
+/** A person's hours on one date may not exceed 24 in total (422: it depends on what is stored). */
+export function dailyLimitProblem(otherCentihoursThatDay: number, newCentihours: number): FieldError | undefined {
+  if (otherCentihoursThatDay + newCentihours <= MAX_HOURS_PER_DAY * 100) return undefined;
+  return { field: 'hours', message: `the day's total may not exceed ${MAX_HOURS_PER_DAY} hours` };
+}
+
+export function assertDailyLimit(otherCentihoursThatDay: number, newCentihours: number): void {
+  const problem = dailyLimitProblem(otherCentihoursThatDay, newCentihours);
+  if (problem) {
+    const total = fromCentihours(otherCentihoursThatDay + newCentihours);
+    throw ruleViolation(`this would make ${total} hours on one day; at most ${MAX_HOURS_PER_DAY} are allowed`, [problem]);
+  }
+}
+
+/** Approved entries are immutable: neither edited nor deleted. */
+export function assertChangeable(entry: Pick<Entry, 'id' | 'status'>, action: 'edit' | 'delete'): void {
+  if (entry.status === 'approved') {
+    const message = `entry ${entry.id} is approved and can no longer be ${action === 'edit' ? 'edited' : 'deleted'}`;
+    throw conflict(message, [{ id: entry.id, message: 'approved entries are immutable' }]);
+  }
+}
+
+/** Editing a rejected entry re-submits it: back to pending, the old decision cleared. */
+export function statusAfterEdit(entry: Pick<Entry, 'status'>): { status: EntryStatus; clearsDecision: boolean } {
+  return entry.status === 'rejected' ? { status: 'pending', clearsDecision: true } : { status: entry.status, clearsDecision: false };
+}
+
+/** Why `decider` may not decide on `entry`, or undefined when they may. */
+export function decisionObstacle(
+  entry: Pick<Entry, 'id' | 'user_id' | 'status'>,
+  decider: Pick<Person, 'sub'>,
+): { kind: 'own' | 'not_pending'; message: string } | undefined {
+  if (entry.user_id === decider.sub) return { kind: 'own', message: 'a manager never decides on their own entries' };
+  if (entry.status !== 'pending') return { kind: 'not_pending', message: `entry is ${entry.status}, only pending entries can be decided` };
+  return undefined;
+}
+
+export function assertCanDecide(entry: Pick<Entry, 'id' | 'user_id' | 'status'>, decider: Pick<Person, 'sub'>): void {
+  const obstacle = decisionObstacle(entry, decider);
+  if (obstacle?.kind === 'own') throw forbidden(obstacle.message);
+  if (obstacle) throw conflict(`entry ${entry.id}: ${obstacle.message}`, [{ id: entry.id, message: obstacle.message }]);
+}
+
+export function assertDecisionReason(decision: Decision, reason: string | undefined): string | null {
+  if (decision === 'approve') return null;
+  const trimmed = reason?.trim();
+  if (!trimmed) throw invalid('a rejection needs a reason', [{ field: 'reason', message: 'is required to reject' }]);
+  return trimmed;
+}
+
+export function statusAfterDecision(decision: Decision): EntryStatus {
+  return decision === 'approve' ? 'approved' : 'rejected';
+}

@@ -1,0 +1,225 @@
+import { randomBytes } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import { fromCentihours, type Entry, type EntryStatus } from '../domain/entries.ts';
+import type { Db, Dialect } from './database.ts';
+import type { Database, EntriesTable } from './schema.ts';
+
+export type Tx = Transaction<Database> | Db;
+
+/** Opaque and not guessable: 128 random bits. */
+export function newEntryId(): string {
+  return `ent_${randomBytes(16).toString('base64url')}`;
+}
+
+export function toEntry(row: EntriesTable): Entry {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    user_email: row.user_email,
+    user_name: row.user_name,
+    date: row.date,
+    project: row.project,
+    hours: fromCentihours(row.centihours),
+    notes: row.notes,
+    status: row.status as EntryStatus,
+    rejection_reason: row.rejection_reason,
+    external_id: row.external_id,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    decided_by: row.decided_by,
+    decided_at: row.decided_at,
+  };
+}
+
+export interface ListFilter {
+  readonly from?: string;
+  readonly to?: string;
+  readonly status?: EntryStatus;
+  readonly limit: number;
+  /** Continue after this (date, id), in newest-first order. */
+  readonly after?: { date: string; id: string };
+}
+
+export interface AuditEvent {
+  readonly actor: string;
+  readonly action: string;
+  readonly subject: string | null;
+  readonly before?: unknown;
+  readonly after?: unknown;
+}
+
+export function entryStore(db: Db, dialect: Dialect) {
+  return {
+    /** Reads outside a transaction go through this handle. */
+    db,
+
+    /** Runs `work` in one transaction: every change and its audit record land together or not at all. */
+    transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(work);
+    },
+
+    /**
+     * Serializes writers of the same person's days (the 24-hour rule reads, then writes). SQLite
+     * runs one writer at a time already; PostgreSQL takes transaction-scoped advisory locks.
+     */
+    async lockDays(tx: Tx, keys: readonly { userId: string; date: string }[]): Promise<void> {
+      if (dialect !== 'postgres') return;
+      const sorted = [...new Set(keys.map((k) => `${k.userId}|${k.date}`))].sort();
+      for (const key of sorted) await sql`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
+    },
+
+    async insert(tx: Tx, row: EntriesTable): Promise<void> {
+      await tx.insertInto('entries').values(row).execute();
+    },
+
+    /** Inserts what is new; returns the ids of rows actually created, by external id. */
+    async insertImported(tx: Tx, rows: readonly EntriesTable[]): Promise<Map<string, string>> {
+      const created = new Map<string, string>();
+      for (let i = 0; i < rows.length; i += 200) {
+        const chunk = rows.slice(i, i + 200);
+        const inserted = await tx
+          .insertInto('entries')
+          .values(chunk)
+          .onConflict((oc) => oc.columns(['source_client_id', 'external_id']).doNothing())
+          .returning(['id', 'external_id'])
+          .execute();
+        for (const row of inserted) if (row.external_id) created.set(row.external_id, row.id);
+      }
+      return created;
+    },
+
+    async find(tx: Tx, id: string): Promise<EntriesTable | undefined> {
+      return tx.selectFrom('entries').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async listOwned(tx: Tx, userId: string, filter: ListFilter): Promise<EntriesTable[]> {
+      let query = tx.selectFrom('entries').selectAll().where('user_id', '=', userId);
+      if (filter.from) query = query.where('date', '>=', filter.from);
+      if (filter.to) query = query.where('date', '<=', filter.to);
+      if (filter.status) query = query.where('status', '=', filter.status);
+      const after = filter.after;
+      if (after) {
+        query = query.where((eb) =>
+          eb.or([eb('date', '<', after.date), eb.and([eb('date', '=', after.date), eb('id', '<', after.id)])]),
+        );
+      }
+      return query.orderBy('date', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    },
+
+    async listPending(
+      tx: Tx,
+      filter: { excludeUserId: string; from?: string; to?: string; user?: string; limit: number },
+    ): Promise<EntriesTable[]> {
+      let query = tx
+        .selectFrom('entries')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('user_id', '!=', filter.excludeUserId);
+      if (filter.from) query = query.where('date', '>=', filter.from);
+      if (filter.to) query = query.where('date', '<=', filter.to);
+      const user = filter.user;
+      if (user) {
+        query = user.includes('@')
+          ? query.where(sql`lower(user_email)`, '=', user.toLowerCase())
+          : query.where('user_id', '=', user);
+      }
+      return query.orderBy('user_name').orderBy('user_id').orderBy('date').orderBy('id').limit(filter.limit).execute();
+    },
+
+    /** A person's hours on a date, in hundredths, leaving out one entry (the one being edited). */
+    async centihoursOn(tx: Tx, userId: string, date: string, exceptId?: string): Promise<number> {
+      let query = tx
+        .selectFrom('entries')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('centihours'), eb.lit(0)).as('total'))
+        .where('user_id', '=', userId)
+        .where('date', '=', date);
+      if (exceptId) query = query.where('id', '!=', exceptId);
+      const row = await query.executeTakeFirstOrThrow();
+      return Number(row.total);
+    },
+
+    /** Hours already stored per (user, date), for many pairs at once. */
+    async centihoursByDay(tx: Tx, userIds: readonly string[], dates: readonly string[]): Promise<Map<string, number>> {
+      const totals = new Map<string, number>();
+      if (userIds.length === 0 || dates.length === 0) return totals;
+      const rows = await tx
+        .selectFrom('entries')
+        .select(['user_id', 'date', (eb) => eb.fn.sum<number>('centihours').as('total')])
+        .where('user_id', 'in', [...new Set(userIds)])
+        .where('date', 'in', [...new Set(dates)])
+        .groupBy(['user_id', 'date'])
+        .execute();
+      for (const row of rows) totals.set(`${row.user_id}|${row.date}`, Number(row.total));
+      return totals;
+    },
+
+    async findImported(tx: Tx, clientId: string, externalIds: readonly string[]): Promise<Map<string, string>> {
+      const found = new Map<string, string>();
+      for (let i = 0; i < externalIds.length; i += 500) {
+        const rows = await tx
+          .selectFrom('entries')
+          .select(['id', 'external_id'])
+          .where('source_client_id', '=', clientId)
+          .where('external_id', 'in', externalIds.slice(i, i + 500))
+          .execute();
+        for (const row of rows) if (row.external_id) found.set(row.external_id, row.id);
+      }
+      return found;
+    },
+
+    /**
+     * Updates only while the entry still has `expectedStatus`: of two concurrent changes exactly one
+     * wins, decided by the database. Returns the updated row, or undefined when it lost.
+     */
+    async updateIf(
+      tx: Tx,
+      id: string,
+      expectedStatus: EntryStatus | readonly EntryStatus[],
+      changes: Partial<EntriesTable>,
+    ): Promise<EntriesTable | undefined> {
+      const statuses = Array.isArray(expectedStatus) ? expectedStatus : [expectedStatus];
+      return tx
+        .updateTable('entries')
+        .set(changes)
+        .where('id', '=', id)
+        .where('status', 'in', statuses as EntryStatus[])
+        .returningAll()
+        .executeTakeFirst();
+    },
+
+    async deleteIf(tx: Tx, id: string, expectedStatuses: readonly EntryStatus[]): Promise<boolean> {
+      const result = await tx
+        .deleteFrom('entries')
+        .where('id', '=', id)
+        .where('status', 'in', expectedStatuses as EntryStatus[])
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async audit(tx: Tx, event: AuditEvent): Promise<void> {
+      await tx
+        .insertInto('audit_events')
+        .values({
+          at: new Date().toISOString(),
+          actor: event.actor,
+          action: event.action,
+          subject: event.subject,
+          before: event.before === undefined ? null : JSON.stringify(event.before),
+          after: event.after === undefined ? null : JSON.stringify(event.after),
+        })
+        .execute();
+    },
+
+    async auditTrail(tx: Tx, subject: string): Promise<{ actor: string; action: string; before: unknown; after: unknown }[]> {
+      const rows = await tx.selectFrom('audit_events').selectAll().where('subject', '=', subject).orderBy('id').execute();
+      return rows.map((row) => ({
+        actor: row.actor,
+        action: row.action,
+        before: row.before === null ? null : JSON.parse(row.before),
+        after: row.after === null ? null : JSON.parse(row.after),
+      }));
+    },
+  };
+}
+
+export type EntryStore = ReturnType<typeof entryStore>;
