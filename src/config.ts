@@ -37,6 +37,9 @@ export interface Config {
   /** The http-on-localhost waiver for the implicit client's redirect URIs (never in production). */
   readonly implicitLocalhostWaiver: boolean;
   readonly loginThrottle: { readonly perAccount: number; readonly perAddress: number; readonly windowSeconds: number };
+  /** Requests per minute per caller (user or client) at the API, and per client at the token endpoint. */
+  readonly apiRateLimitPerMinute: number;
+  readonly tokenRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -185,6 +188,8 @@ export function loadConfig(env: Env = process.env): Config {
       perAddress: integer('LOGIN_MAX_FAILURES_PER_ADDRESS', 50, 1, 100000),
       windowSeconds: integer('LOGIN_THROTTLE_WINDOW', 900, 1, 86400),
     },
+    apiRateLimitPerMinute: integer('API_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    tokenRateLimitPerMinute: integer('TOKEN_RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
   };
 
   if (production) problems.push(...productionProblems(config));

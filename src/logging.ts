@@ -1,5 +1,6 @@
 // Structured JSON logs that never carry a token, a password, a cookie or a secret.
 import type { FastifyServerOptions } from 'fastify';
+import type { DestinationStream } from 'pino';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -12,10 +13,11 @@ export const REDACTED_PATHS = [
   '*.id_token',
 ];
 
-export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+export function loggerOptions(level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
   if (level === 'silent') return false;
   return {
     level,
+    ...(stream ? { stream } : {}),
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     serializers: {
       // Query strings can carry codes and tokens (the implicit flow's fragment never reaches us).

@@ -1,12 +1,15 @@
 // Composes the parts into one HTTP server: the provider (/oidc), the API (/api), the web app (/).
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { Config } from './config.ts';
-import { apiPlugin, localKeySource, remoteKeySource } from './api/index.ts';
+import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
 import { bootstrapTenant, identityPlugin, publicJwks, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
 import { openDatabase, type Database } from './storage/index.ts';
+import { webPlugin } from './web/plugin.ts';
 
 export interface System {
   readonly app: FastifyInstance;
@@ -14,6 +17,7 @@ export interface System {
   readonly identity?: IdentityHandle;
   /** Listens on the configured host and port; resolves with the bound address. */
   listen(): Promise<string>;
+  /** Readiness turns false at once; in-flight requests finish; then the database closes. */
   close(): Promise<void>;
 }
 
@@ -21,14 +25,18 @@ export interface BuildOptions {
   /** Use this database instead of opening `config.databaseUrl` (tests share one). */
   readonly database?: Database;
   readonly keyRefreshMs?: number;
+  /** Where JSON logs go (default: standard output). */
+  readonly logStream?: DestinationStream;
 }
 
 const THEME_CSS = new URL('./web/theme.css', import.meta.url);
+const READINESS_TIMEOUT_MS = 2000;
 
 export async function buildSystem(config: Config, options: BuildOptions = {}): Promise<System> {
   const database = options.database ?? (await openDatabase(config.databaseUrl));
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, options.logStream),
+    disableRequestLogging: true,
     trustProxy: config.trustProxy,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -36,9 +44,33 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
     },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  let stopping = false;
+
+  // One structured line per request: who, which route, what status, how long. Never a token.
+  app.addHook('onResponse', async (request, reply) => {
+    const level = request.url === '/healthz' || request.url === '/readyz' ? 'debug' : 'info';
+    request.log[level](
+      {
+        route: request.routeOptions.url ?? null,
+        method: request.method,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+        userId: request.caller?.person?.sub ?? null,
+        clientId: request.caller?.clientId ?? null,
+      },
+      'request completed',
+    );
+  });
+  const https = config.publicUrl.startsWith('https:');
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   });
 
   let identity: IdentityHandle | undefined;
+  let apiKeys: KeySource | undefined;
   try {
     if (config.parts.has('idp')) {
       const tenant = await bootstrapTenant(config, database.stores);
@@ -57,15 +89,30 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
 
     if (config.parts.has('api')) {
       // In-process provider: read its key set directly; otherwise trust only its published JWKS.
-      const keys = identity ? localKeySource(identity.keySet, publicJwks) : remoteKeySource(config.oidcIssuer);
-      await app.register(apiPlugin, { prefix: '/api', config, stores: database.stores, keys });
+      apiKeys = identity ? localKeySource(identity.keySet, publicJwks) : remoteKeySource(config.oidcIssuer);
+      await app.register(apiPlugin, { prefix: '/api', config, stores: database.stores, keys: apiKeys });
     }
+
+    if (config.parts.has('web')) await app.register(webPlugin, { config });
 
     const theme = await readFile(THEME_CSS);
     app.get('/theme.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(theme),
     );
-    app.get('/healthz', async () => ({ status: 'ok' }));
+
+    // Liveness depends on nothing; readiness on the database and the keys. Neither says more.
+    app.get('/healthz', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+    app.get('/readyz', async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      if (stopping) return reply.code(503).send({ status: 'stopping' });
+      const databaseUp = await Promise.race([
+        sql`select 1`.execute(database.db).then(() => true, () => false),
+        new Promise<boolean>((resolve) => setTimeout(resolve, READINESS_TIMEOUT_MS, false)),
+      ]);
+      const keysLoaded = apiKeys ? apiKeys.ready() : true;
+      if (!databaseUp || !keysLoaded) return reply.code(503).send({ status: 'unavailable' });
+      return { status: 'ready' };
+    });
   } catch (error) {
     await app.close();
     if (!options.database) await database.close();
@@ -80,6 +127,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       return app.listen({ port: config.port, host: config.host });
     },
     async close() {
+      stopping = true;
       await app.close();
       if (!options.database) await database.close();
     },

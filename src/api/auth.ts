@@ -22,6 +22,8 @@ export interface Caller {
 export class InvalidTokenError extends Error {}
 
 const CLOCK_TOLERANCE_SECONDS = 10;
+/** No access token lives longer than a day; one issued in the future or earlier is refused. */
+const MAX_TOKEN_AGE_SECONDS = 24 * 60 * 60 + 60;
 
 export interface TokenVerifierSettings {
   readonly issuer: string;
@@ -71,6 +73,7 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource) 
           audience: settings.audience,
           algorithms: [...settings.algorithms],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          maxTokenAge: MAX_TOKEN_AGE_SECONDS,
           // RFC 9068 access tokens say what they are; an ID token (typ JWT, aud = client) never passes.
           ...(settings.requireAtJwtTyp ? { typ: 'at+jwt' } : {}),
           requiredClaims: ['exp', 'iat', 'sub'],

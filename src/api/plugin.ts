@@ -1,5 +1,7 @@
 // The Timesheets API under /api: a resource server that trusts only access tokens from the
 // configured issuer. Its OpenAPI document is generated from the schemas that validate requests.
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
@@ -48,6 +50,18 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
   );
   // JSON only: a form or text body is refused with 415 instead of being guessed at.
   app.removeContentTypeParser('text/plain');
+  // Browsers may call the API from the web app's origin only (the same origin by default).
+  await app.register(cors, {
+    origin: [new URL(config.publicUrl).origin],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    exposedHeaders: ['location', 'retry-after', 'www-authenticate'],
+    maxAge: 600,
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('cross-origin-resource-policy', 'same-site');
+  });
   for (const schema of [EntrySchema, ProblemSchema]) {
     app.addSchema(schema);
     addSharedSchema(schema);
@@ -95,6 +109,18 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
 
   await app.register(async (guardedScope) => {
     installGuard(guardedScope, verifier);
+    // Per caller (a person or a client), not per address: many people share one office address.
+    await guardedScope.register(rateLimit, {
+      global: true,
+      hook: 'preHandler',
+      max: config.apiRateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => (request.caller ? `caller:${request.caller.sub}` : `address:${request.ip}`),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        message: `Too many requests; retry in ${context.after}.`,
+      }),
+    });
     guardedScope.addHook('onRoute', (route) => {
       route.bodyLimit ??= API_BODY_LIMIT;
     });

@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import { buildSystem } from '../server.ts';
 
+const SHUTDOWN_DEADLINE_MS = 20_000;
+
 /** Runs until SIGTERM/SIGINT, then closes gracefully (in-flight requests finish, the database closes). */
 export async function serve(config: Config): Promise<void> {
   const system = await buildSystem(config);
@@ -8,6 +10,9 @@ export async function serve(config: Config): Promise<void> {
   system.app.log.info({ address, publicUrl: config.publicUrl, parts: [...config.parts] }, 'ABC Timesheets is running');
   await new Promise<void>((resolve) => {
     const stop = () => {
+      // A last resort: never hang past the orchestrator's grace period.
+      setTimeout(() => process.exit(1), SHUTDOWN_DEADLINE_MS).unref();
+      system.app.log.info('shutting down: readiness off, finishing in-flight requests');
       system.close().then(resolve, (error) => {
         system.app.log.error({ err: error }, 'shutdown failed');
         resolve();

@@ -6,6 +6,7 @@ import middie from '@fastify/middie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config.ts';
+import { RateWindow } from '../rate-window.ts';
 import type { Stores } from '../storage/index.ts';
 import { keySetFrom, type KeySet } from './keys.ts';
 import { createProvider, INTERACTION_PATH } from './provider.ts';
@@ -13,6 +14,17 @@ import { consentPage, errorPage, pageSecurityHeaders, signInPage } from './pages
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
+
+/** Who asks for tokens: the client of a Basic-authenticated request, else the address. */
+function tokenRequester(req: IncomingMessage): string {
+  const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  if (basic) {
+    const decoded = Buffer.from(basic, 'base64').toString('utf8');
+    const clientId = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+    if (clientId) return `client:${clientId.slice(0, 200)}`;
+  }
+  return `address:${req.socket.remoteAddress ?? 'unknown'}`;
+}
 
 export interface IdentityOptions {
   readonly config: Config;
@@ -64,9 +76,20 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   const userinfo = apiTokenUserinfo(config, stores);
   await app.register(middie);
 
+  const https = config.publicUrl.startsWith('https:');
+  const tokenRequests = new RateWindow(config.tokenRateLimitPerMinute, 60_000);
+
   app.use('/oidc', (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
     // Our own pages are Fastify routes; everything else under /oidc is the provider's.
     if (req.url?.startsWith('/interaction/')) return next();
+    if (req.method === 'POST' && req.url?.split('?')[0] === '/token') {
+      const wait = tokenRequests.hit(tokenRequester(req));
+      if (wait > 0) {
+        res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
+        return;
+      }
+    }
     const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (bearer && req.url?.split('?')[0] === '/me' && (req.method === 'GET' || req.method === 'POST')) {
       userinfo(bearer, current.keySet).then((result) => {
@@ -79,6 +102,9 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
       }, next);
       return;
     }
+    // Provider responses bypass Fastify's hooks: give them the same baseline headers.
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
     return current.callback(req, res);
   });
 
