@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from './config.ts';
 import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
@@ -36,7 +36,8 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
   const database = options.database ?? (await openDatabase(config.databaseUrl));
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
-    disableRequestLogging: true,
+    // Our onResponse hook writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -76,7 +77,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       const tenant = await bootstrapTenant(config, database.stores);
       if (tenant.demoSeeded) {
         app.log.warn(
-          'DEMO MODE: demo users with the published password "demo-password" are active. Never expose this instance.',
+          'DEMO MODE: demo users with a published password (see README) are active. Never expose this instance.',
         );
       }
       identity = await identityPlugin(app, {
@@ -128,7 +129,13 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
     },
     async close() {
       stopping = true;
-      await app.close();
+      // Keep-alive connections finish their request, then are closed as soon as they fall idle.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(reaper);
+      }
       if (!options.database) await database.close();
     },
   };

@@ -20,8 +20,14 @@ function tokenRequester(req: IncomingMessage): string {
   const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   if (basic) {
     const decoded = Buffer.from(basic, 'base64').toString('utf8');
-    const clientId = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
-    if (clientId) return `client:${clientId.slice(0, 200)}`;
+    const encoded = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
+    try {
+      // RFC 6749 §2.3.1: the client id in Basic credentials is form-urlencoded.
+      const clientId = decodeURIComponent(encoded.replace(/\+/g, ' '));
+      if (clientId) return `client:${clientId.slice(0, 200)}`;
+    } catch {
+      // a malformed encoding counts against the address
+    }
   }
   return `address:${req.socket.remoteAddress ?? 'unknown'}`;
 }

@@ -30,6 +30,8 @@ export interface StartOptions {
   readonly database?: TestDatabase;
   readonly port?: number;
   readonly keyRefreshMs?: number;
+  /** Capture the JSON logs (LOG_LEVEL defaults to info then). */
+  readonly logStream?: { write(line: string): void };
 }
 
 export async function startSystem(engine: Engine, options: StartOptions = {}): Promise<RunningSystem> {
@@ -42,10 +44,10 @@ export async function startSystem(engine: Engine, options: StartOptions = {}): P
     HOST: '127.0.0.1',
     PUBLIC_URL: baseUrl,
     DATABASE_URL: database.url,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    LOG_LEVEL: options.logStream ? 'info' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
     ...options.env,
   });
-  const system = await buildSystem(config, { keyRefreshMs: options.keyRefreshMs });
+  const system = await buildSystem(config, { keyRefreshMs: options.keyRefreshMs, logStream: options.logStream });
   await system.listen();
   return {
     system,

@@ -1,0 +1,186 @@
+// Reliability (security checklist §5): health, rate limits, logs that leak nothing, atomic
+// decisions under a storm of requests, hostile bodies, and key rotation under continuous load.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotateSigningKey } from '../src/identity/keys.ts';
+import { DEMO_IMPORT_SECRET, DEMO_PASSWORD } from '../src/identity/index.ts';
+import { apiClient, importJobToken, userToken } from './support/api.ts';
+import { ENGINES } from './support/databases.ts';
+import { json } from './support/http.ts';
+import { pooledClient } from './support/load.ts';
+import { client, discover, signInWithCode } from './support/oidc.ts';
+import { startSystem, type RunningSystem } from './support/system.ts';
+
+describe('health and logs [sqlite]', () => {
+  const lines: string[] = [];
+  let running: RunningSystem;
+  beforeAll(async () => {
+    running = await startSystem('sqlite', { logStream: { write: (line) => void lines.push(line) } });
+  });
+  afterAll(async () => running?.stop());
+
+  it('answers liveness and readiness without auth and without leaking configuration', async () => {
+    const live = await fetch(`${running.baseUrl}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await json(live)).toEqual({ status: 'ok' });
+    const ready = await fetch(`${running.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await json(ready)).toEqual({ status: 'ready' });
+  });
+
+  it('writes one structured line per request and never a token, password, secret or cookie', async () => {
+    const { tokens, agent } = await signInWithCode(running.issuer, running.baseUrl, { email: 'ellen@abc-inc.example' });
+    const ellen = apiClient(running.baseUrl, tokens.access_token);
+    await ellen('POST', '/api/timesheets', { date: '2026-03-02', project: 'Internal', hours: 1 });
+    await ellen('GET', `/api/timesheets?access_token=${tokens.access_token}`);
+    await apiClient(running.baseUrl, `${tokens.access_token}x`)('GET', '/api/me');
+    const machine = await importJobToken(running);
+    await apiClient(running.baseUrl, machine)('POST', '/api/timesheets/upload', { entries: [] });
+
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const completed = records.filter((r) => r.msg === 'request completed');
+    const created = completed.find((r) => r.route === '/api/timesheets' && r.status === 201);
+    expect(created).toMatchObject({ reqId: expect.any(String), method: 'POST', userId: decodeSub(tokens.access_token) });
+    expect(typeof created?.durationMs).toBe('number');
+    expect(completed.some((r) => r.status === 401)).toBe(true);
+
+    const everything = lines.join('\n');
+    const secrets = [tokens.access_token, tokens.refresh_token!, tokens.id_token!, machine, DEMO_PASSWORD, DEMO_IMPORT_SECRET, ...agent.cookies.values()];
+    for (const secret of secrets) expect(everything).not.toContain(secret);
+  });
+});
+
+function decodeSub(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub;
+}
+
+describe('rate limits [sqlite]', () => {
+  let running: RunningSystem;
+  beforeAll(async () => {
+    running = await startSystem('sqlite', { env: { API_RATE_LIMIT_PER_MINUTE: '5', TOKEN_RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => running?.stop());
+
+  it('limits each API caller on its own, with 429 and Retry-After', async () => {
+    const ellen = apiClient(running.baseUrl, await userToken(running, 'ellen@abc-inc.example'));
+    const carl = apiClient(running.baseUrl, await userToken(running, 'carl@abc-inc.example'));
+    for (let i = 0; i < 5; i++) expect((await ellen('GET', '/api/me')).status).toBe(200);
+    const limited = await ellen('GET', '/api/me');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await carl('GET', '/api/me')).status).toBe(200);
+  });
+
+  it('limits token requests per client', async () => {
+    const config = await discover(running.issuer, 'timesheets-import-job', DEMO_IMPORT_SECRET);
+    // importJobToken above did not run here; three grants pass, the fourth waits.
+    for (let i = 0; i < 3; i++) await client.clientCredentialsGrant(config, { scope: 'batch:upload' });
+    const response = await fetch(`${running.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`timesheets-import-job:${DEMO_IMPORT_SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=batch%3Aupload',
+    });
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe.each(ENGINES)('data under attack [%s]', (engine) => {
+  let running: RunningSystem;
+  beforeAll(async () => {
+    // One manager sends 10,000 requests here: above the per-caller limit this test is not about.
+    running = await startSystem(engine, { env: { API_RATE_LIMIT_PER_MINUTE: '100000' } });
+  });
+  afterAll(async () => running?.stop());
+
+  it('lets exactly one of 10,000 concurrent approvals of one entry succeed', async () => {
+    const ellen = apiClient(running.baseUrl, await userToken(running, 'ellen@abc-inc.example'));
+    const target = (await ellen('POST', '/api/timesheets', { date: '2026-04-06', project: 'StoreZero', hours: 8 })).body;
+    const managerToken = await userToken(running, 'maria@abc-inc.example');
+    const pool = pooledClient(running.baseUrl);
+    try {
+      const headers = { authorization: `Bearer ${managerToken}`, 'content-type': 'application/json' };
+      const results = await Promise.all(
+        Array.from({ length: 10_000 }, (_, i) =>
+          pool.request('PUT', `/api/approvals/${target.id}`, headers, JSON.stringify(i % 2 ? {} : { decision: 'approve' })),
+        ),
+      );
+      const statuses = results.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(9_999);
+    } finally {
+      pool.close();
+    }
+    const trail = await running.system.database.stores.entries.auditTrail(running.system.database.db, target.id);
+    expect(trail.filter((t) => t.action === 'entry.approve')).toHaveLength(1);
+  });
+
+  it('refuses oversized and deeply nested JSON and stays responsive', async () => {
+    const token = await userToken(running, 'carl@abc-inc.example');
+    const post = (raw: string) =>
+      fetch(`${running.baseUrl}/api/timesheets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: raw,
+      });
+    const depth = 400_000;
+    const nested = await post(`${'['.repeat(depth)}${']'.repeat(depth)}`);
+    expect(nested.status).toBe(400);
+    const nestedObject = await post(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`);
+    expect(nestedObject.status).toBe(400);
+    expect((await post(JSON.stringify({ notes: 'x'.repeat(3 * 1024 * 1024) }))).status).toBe(413);
+    const upload = await fetch(`${running.baseUrl}/api/timesheets/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await importJobToken(running)}`, 'content-type': 'application/json' },
+      body: `{"entries":[${'['.repeat(200_000)}${']'.repeat(200_000)}]}`,
+    });
+    expect(upload.status).toBe(200);
+    expect(((await upload.json()) as { errors: number }).errors).toBe(1);
+    expect((await apiClient(running.baseUrl, token)('GET', '/api/me')).status).toBe(200);
+  });
+});
+
+describe('signing-key rotation under continuous load [sqlite]', () => {
+  let running: RunningSystem;
+  beforeAll(async () => {
+    running = await startSystem('sqlite', { keyRefreshMs: 50 });
+  });
+  afterAll(async () => running?.stop());
+
+  it('fails no request while keys rotate', async () => {
+    const config = await discover(running.issuer, 'timesheets-import-job', DEMO_IMPORT_SECRET);
+    const user = await signInWithCode(running.issuer, running.baseUrl, { email: 'ellen@abc-inc.example' });
+    let refreshToken = user.tokens.refresh_token!;
+    let stop = false;
+    const failures: string[] = [];
+    const kids = new Set<string>();
+    const worker = async () => {
+      while (!stop) {
+        const machine = (await client.clientCredentialsGrant(config, { scope: 'batch:upload' })).access_token;
+        const refreshed = await client.refreshTokenGrant(user.config, refreshToken);
+        refreshToken = refreshed.refresh_token!;
+        for (const [token, method, path, body] of [
+          [machine, 'POST', '/api/timesheets/upload', { entries: [] }],
+          [refreshed.access_token, 'GET', '/api/me', undefined],
+        ] as const) {
+          kids.add(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid);
+          const response = await apiClient(running.baseUrl, token)(method, path, body);
+          if (response.status !== 200) failures.push(`${path} ${response.status}`);
+        }
+      }
+    };
+    const load = worker();
+    for (const delay of [300, 0, 0]) {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await rotateSigningKey(running.system.database.stores, delay);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    stop = true;
+    await load;
+    expect(failures).toEqual([]);
+    expect(kids.size).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -1,0 +1,148 @@
+// The system under failure: the database going away and coming back, and a graceful shutdown
+// under write load in a real server process.
+import { spawn } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/storage/index.ts';
+import { apiClient, userToken } from './support/api.ts';
+import { createTestDatabase, type TestDatabase } from './support/databases.ts';
+import { freePort, startSystem, type RunningSystem } from './support/system.ts';
+
+/** A TCP hop in front of PostgreSQL that the test can cut and restore, as a network failure would. */
+function tcpProxy(targetPort: number) {
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((inbound) => {
+        const outbound = connect(targetPort, '127.0.0.1');
+        for (const socket of [inbound, outbound]) {
+          sockets.add(socket);
+          socket.on('close', () => sockets.delete(socket));
+          socket.on('error', () => socket.destroy());
+        }
+        inbound.pipe(outbound).pipe(inbound);
+      });
+      server.listen(port, '127.0.0.1', () => {
+        const address = server!.address();
+        port = typeof address === 'object' && address ? address.port : 0;
+        resolve();
+      });
+    });
+  return {
+    listen,
+    get port() {
+      return port;
+    },
+    async cut() {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('did not recover in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('database outage at run time [postgres]', () => {
+  let running: RunningSystem;
+  let database: TestDatabase;
+  const proxy = tcpProxy(5432);
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    await proxy.listen();
+    const proxied = new URL(database.url);
+    proxied.port = String(proxy.port);
+    running = await startSystem('postgres', { database: { url: proxied.href, drop: database.drop } });
+  });
+  afterAll(async () => running?.stop());
+
+  it('fails closed with 503 while the database is away, and resumes by itself', async () => {
+    const token = await userToken(running, 'ellen@abc-inc.example');
+    const ellen = apiClient(running.baseUrl, token);
+    expect((await ellen('POST', '/api/timesheets', { date: '2026-01-05', project: 'Internal', hours: 2 })).status).toBe(201);
+
+    await proxy.cut();
+    const list = await ellen('GET', '/api/timesheets');
+    expect(list.status).toBe(503);
+    expect(list.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(list.body.items).toBeUndefined();
+    expect((await ellen('POST', '/api/timesheets', { date: '2026-01-06', project: 'Internal', hours: 2 })).status).toBe(503);
+    // Authentication still comes first: no bypass while the database is down.
+    expect((await apiClient(running.baseUrl, 'forged')('GET', '/api/timesheets')).status).toBe(401);
+    expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(503);
+    expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
+
+    await proxy.listen();
+    await eventually(async () => (await ellen('GET', '/api/timesheets')).status === 200);
+    expect((await ellen('GET', '/api/timesheets')).body.items).toHaveLength(1);
+    expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('graceful shutdown under write load [sqlite]', () => {
+  it('stops readiness at once, finishes in-flight requests, exits 0 and loses no acknowledged write', async () => {
+    const database = await createTestDatabase('sqlite');
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: baseUrl,
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+    };
+    const server = spawn(process.execPath, ['src/cli/main.ts', 'serve'], { env, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    try {
+      await eventually(async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200, 20_000);
+      const token = await userToken({ issuer: `${baseUrl}/oidc`, baseUrl } as RunningSystem, 'carl@abc-inc.example');
+      const carl = apiClient(baseUrl, token);
+
+      const acknowledged: string[] = [];
+      let sent = 0;
+      let stop = false;
+      const writer = async (worker: number) => {
+        while (!stop) {
+          const day = String((sent++ % 28) + 1).padStart(2, '0');
+          const response = await carl('POST', '/api/timesheets', { date: `2025-0${(worker % 9) + 1}-${day}`, project: 'Internal', hours: 0.01 }).catch(
+            () => undefined,
+          );
+          if (response?.status === 201) acknowledged.push(response.body.id);
+          else if (!response || response.status === 503) stop = true;
+        }
+      };
+      const writers = Array.from({ length: 8 }, (_, i) => writer(i));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      server.kill('SIGTERM');
+      // Readiness turns false as soon as the signal is handled (503, then no listener at all).
+      await eventually(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 'refused')) !== 200, 1000);
+      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))]);
+      stop = true;
+      await Promise.all(writers);
+      expect(code).toBe(0);
+      expect(acknowledged.length).toBeGreaterThan(10);
+
+      const reopened = await openDatabase(database.url);
+      try {
+        const stored = await reopened.db.selectFrom('entries').select('id').where('id', 'in', acknowledged).execute();
+        expect(stored).toHaveLength(acknowledged.length);
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      server.kill('SIGKILL');
+      await database.drop();
+    }
+  });
+});
