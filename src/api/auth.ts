@@ -34,7 +34,38 @@ export interface TokenVerifierSettings {
   readonly claimNamespace: string;
 }
 
-export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource) {
+/**
+ * Verified tokens, keyed by the whole token (signature included), kept until the earlier of the
+ * token's exp and one minute: a repeated token skips the RSA check, every check still held when it
+ * was first verified, and a retired key stops counting within the minute. Bounded: oldest out first.
+ */
+export class VerifiedTokenCache {
+  readonly #entries = new Map<string, { caller: Caller; until: number }>();
+  readonly #max: number;
+  readonly #maxAgeMs: number;
+
+  constructor(max = 10_000, maxAgeMs = 60_000) {
+    this.#max = max;
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  get(token: string, now = Date.now()): Caller | undefined {
+    const entry = this.#entries.get(token);
+    if (!entry) return undefined;
+    if (entry.until <= now) {
+      this.#entries.delete(token);
+      return undefined;
+    }
+    return entry.caller;
+  }
+
+  set(token: string, caller: Caller, exp: number, now = Date.now()): void {
+    if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(token, { caller, until: Math.min(exp * 1000, now + this.#maxAgeMs) });
+  }
+}
+
+export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, cache = new VerifiedTokenCache()) {
   const ns = settings.claimNamespace;
 
   function toCaller(payload: JWTPayload): Caller {
@@ -67,6 +98,8 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource) 
 
   return {
     async verify(token: string): Promise<Caller> {
+      const cached = cache.get(token);
+      if (cached) return cached;
       try {
         const { payload } = await jwtVerify(token, keys.resolve, {
           issuer: settings.issuer,
@@ -78,7 +111,9 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource) 
           ...(settings.requireAtJwtTyp ? { typ: 'at+jwt' } : {}),
           requiredClaims: ['exp', 'iat', 'sub'],
         });
-        return toCaller(payload);
+        const caller = toCaller(payload);
+        cache.set(token, caller, payload.exp!);
+        return caller;
       } catch (error) {
         throw new InvalidTokenError(error instanceof Error ? error.message : 'invalid token', { cause: error });
       }
