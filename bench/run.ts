@@ -1,0 +1,452 @@
+// `npm run bench`: starts the real system on a fresh database, fills it, measures each scenario
+// with autocannon in its own process, and prints requests per second, p50/p99, peak memory and the
+// ratio to a bare-Fastify baseline measured in the same run. Results also go to bench/results/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import pg from 'pg';
+import { isoWeekOf, weekRange } from '../src/domain/week.ts';
+import { freePort } from '../test/support/system.ts';
+import { signInWithCode } from '../test/support/oidc.ts';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
+
+const { values: options } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    soak: { type: 'string', default: '0' },
+    'skip-postgres': { type: 'boolean', default: false },
+    users: { type: 'string', default: '1000' },
+  },
+});
+const DURATION = Number(options.duration);
+const CONNECTIONS = Number(options.connections);
+const TOKEN_USERS = Number(options.users);
+const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const IMPORT_SECRET = 'demo-import-secret';
+
+interface Row {
+  scenario: string;
+  engine: string;
+  requestsPerSecond: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  peakRssMb?: number;
+  ratio?: number;
+  unit?: string;
+  note?: string;
+}
+const rows: Row[] = [];
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+// ---------------------------------------------------------------- processes
+
+function startProcess(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.resume();
+  return child;
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(url).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Peak resident memory of a process while `work` runs, sampled every 200 ms. */
+async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+  let peak = 0;
+  const sample = () => {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      peak = Math.max(peak, kb);
+    } catch {
+      // the process may be gone
+    }
+  };
+  sample();
+  const timer = setInterval(sample, 200);
+  try {
+    const result = await work();
+    sample();
+    return { result, peakRssMb: Math.round(peak / 1024) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function load(spec: LoadSpec): Promise<LoadResult> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-load-'));
+  const file = path.join(dir, 'spec.json');
+  writeFileSync(file, JSON.stringify(spec));
+  try {
+    const child = spawn(process.execPath, [new URL('./load.ts', import.meta.url).pathname, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    if (code !== 0) throw new Error(`load generator exited ${code}`);
+    return JSON.parse(output) as LoadResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- the system under test
+
+interface Running {
+  readonly baseUrl: string;
+  readonly issuer: string;
+  readonly server: ChildProcess;
+}
+
+async function startSystemProcess(databaseUrl: string): Promise<Running> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = startProcess(['src/cli/main.ts', 'serve', '--parts', 'idp,api'], {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: baseUrl,
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'test',
+    // Tokens must outlive the run; every other setting is the default.
+    ACCESS_TOKEN_TTL: '3600',
+  });
+  await waitFor(`${baseUrl}/readyz`);
+  return { baseUrl, issuer: `${baseUrl}/oidc`, server };
+}
+
+async function signInMany(running: Running, emails: readonly string[], concurrency = 8): Promise<string[]> {
+  const tokens: string[] = new Array(emails.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < emails.length) {
+        const index = next++;
+        const { tokens: result } = await signInWithCode(running.issuer, running.baseUrl, { email: emails[index]!, password: BENCH_PASSWORD });
+        tokens[index] = result.access_token;
+      }
+    }),
+  );
+  return tokens;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function apiScenarios(running: Running, engine: string, baselineRps: number): Promise<void> {
+  const pid = running.server.pid!;
+  log(`${engine}: signing in ${TOKEN_USERS} employees and 100 managers`);
+  const employees = await signInMany(running, Array.from({ length: TOKEN_USERS }, (_, i) => userEmail(MANAGERS + i)));
+  const managers = await signInMany(running, Array.from({ length: 100 }, (_, i) => userEmail(i)));
+  const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
+
+  const measure = async (scenario: string, spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>, note?: string) => {
+    log(`${engine}: ${scenario}`);
+    const { result, peakRssMb } = await withPeakRss(pid, () =>
+      load({ url: running.baseUrl, connections: CONNECTIONS, durationSeconds: DURATION, ...spec }),
+    );
+    const failed = result.total - (result.statusCodes['200'] ?? 0) - (result.statusCodes['201'] ?? 0);
+    rows.push({
+      scenario,
+      engine,
+      requestsPerSecond: result.requestsPerSecond,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      peakRssMb,
+      ratio: result.requestsPerSecond / baselineRps,
+      note: [note, failed ? `${failed} non-2xx: ${JSON.stringify(result.statusCodes)}` : ''].filter(Boolean).join('; ') || undefined,
+    });
+    return result;
+  };
+
+  await measure('2. employee week (GET /api/timesheets)', {
+    variants: employees.map((token) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
+  });
+  await measure('3. create entry (POST /api/timesheets)', {
+    variants: employees.map((token, i) => ({
+      method: 'POST',
+      path: '/api/timesheets',
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }),
+    })),
+  });
+  await measure('4a. approvals list (GET /api/approvals)', {
+    variants: managers.map((token) => ({ method: 'GET', path: `/api/approvals?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
+  });
+  const approvals = Array.from({ length: 50_000 }, (_, i) => i);
+  await measure(
+    '4b. approve (PUT /api/approvals/:id)',
+    {
+      variants: approvals.map((i) => ({
+        method: 'PUT',
+        path: `/api/approvals/ent_pool_${i}`,
+        headers: { ...bearer(managers[i % managers.length]!), 'content-type': 'application/json' },
+        body: '{}',
+      })),
+    },
+    'each request approves a different pending entry',
+  );
+}
+
+async function tokenScenarios(running: Running, baselineRps: number): Promise<void> {
+  const pid = running.server.pid!;
+  log('sqlite: 6a. client credentials');
+  const basic = `Basic ${Buffer.from(`timesheets-import-job:${IMPORT_SECRET}`).toString('base64')}`;
+  const { result, peakRssMb } = await withPeakRss(pid, () =>
+    load({
+      url: running.baseUrl,
+      connections: 16,
+      durationSeconds: DURATION,
+      variants: [
+        {
+          method: 'POST',
+          path: '/oidc/token',
+          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&scope=batch%3Aupload',
+        },
+      ],
+    }),
+  );
+  rows.push({
+    scenario: '6a. client-credentials tokens',
+    engine: 'sqlite',
+    requestsPerSecond: result.requestsPerSecond,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    peakRssMb,
+    ratio: result.requestsPerSecond / baselineRps,
+    unit: 'tokens/s',
+  });
+
+  log('sqlite: 6b. code + PKCE sign-ins through the sign-in page');
+  const deadline = Date.now() + DURATION * 1000;
+  let completed = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (Date.now() < deadline) {
+        await signInWithCode(running.issuer, running.baseUrl, { email: REALISTIC_USER, password: BENCH_PASSWORD });
+        completed++;
+      }
+    }),
+  );
+  rows.push({
+    scenario: '6b. full sign-ins (code + PKCE, scrypt)',
+    engine: 'sqlite',
+    requestsPerSecond: Math.round((completed / (Date.now() - started)) * 1000 * 10) / 10,
+    unit: 'sign-ins/s',
+    note: '~6 HTTP requests and one scrypt hash (N=2^15, r=8, p=3) each',
+  });
+}
+
+async function importScenario(running: Running): Promise<void> {
+  const rowsToImport = 100_000;
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-import-'));
+  const file = path.join(dir, 'contractors.csv');
+  const lines = ['external_id,email,date,project,hours,notes'];
+  for (let i = 0; i < rowsToImport; i++) {
+    const day = new Date(Date.UTC(2010, 0, 1) + (i % 3000) * 86_400_000).toISOString().slice(0, 10);
+    lines.push(`bench-${i},${userEmail(MANAGERS + (i % 5000))},${day},StoreZero,0.25,Imported`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  log('sqlite: 5. import job, 100,000 rows');
+  try {
+    const started = Date.now();
+    const { peakRssMb } = await withPeakRss(running.server.pid!, async () => {
+      const child = startProcess(['src/cli/main.ts', 'import', file, '--json'], {
+        PUBLIC_URL: running.baseUrl,
+        OIDC_ISSUER: running.issuer,
+        IMPORT_CLIENT_SECRET: IMPORT_SECRET,
+        LOG_LEVEL: 'silent',
+      });
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      if (code !== 0) throw new Error(`the import exited ${code}`);
+    });
+    const seconds = (Date.now() - started) / 1000;
+    rows.push({
+      scenario: '5. import job, 100,000 rows end to end',
+      engine: 'sqlite',
+      requestsPerSecond: Math.round(rowsToImport / seconds),
+      peakRssMb,
+      unit: 'rows/s',
+      note: `${seconds.toFixed(1)} s including the token, the upload batches and the CLI's start`,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- baseline, web size, soak
+
+async function baseline(bodyBytes: number): Promise<number> {
+  const port = await freePort();
+  const child = startProcess([new URL('./baseline.ts', import.meta.url).pathname, String(port), String(bodyBytes)], {});
+  try {
+    await waitFor(`http://127.0.0.1:${port}/baseline`);
+    log('1. baseline (bare Fastify)');
+    const { result, peakRssMb } = await withPeakRss(child.pid!, () =>
+      load({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, variants: [{ method: 'GET', path: '/baseline' }] }),
+    );
+    rows.push({
+      scenario: `1. baseline: bare Fastify, ${bodyBytes}-byte JSON`,
+      engine: '-',
+      requestsPerSecond: result.requestsPerSecond,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      peakRssMb,
+      ratio: 1,
+    });
+    return result.requestsPerSecond;
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+/** The size of scenario 2's answer, so the baseline serves as many bytes. */
+async function weekAnswerBytes(running: Running): Promise<number> {
+  const [token] = await signInMany(running, [userEmail(MANAGERS)], 1);
+  const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
+  const response = await fetch(`${running.baseUrl}/api/timesheets?from=${week.from}&to=${week.to}`, { headers: bearer(token!) });
+  return (await response.arrayBuffer()).byteLength;
+}
+
+function webBundleKb(): { kb: number; files: number } | undefined {
+  const index = path.resolve('dist/web/index.html');
+  if (!existsSync(index)) return undefined;
+  const html = readFileSync(index, 'utf8');
+  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+  const bytes = assets.reduce((sum, asset) => sum + gzipSync(readFileSync(path.join('dist/web', asset))).byteLength, 0);
+  return { kb: Math.round((bytes / 1024) * 10) / 10, files: assets.length };
+}
+
+async function soak(running: Running, seconds: number): Promise<void> {
+  const tokens = await signInMany(running, Array.from({ length: 100 }, (_, i) => userEmail(MANAGERS + i)));
+  const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${running.server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const samples: number[] = [];
+  const timer = setInterval(() => samples.push(rss()), 1000);
+  log(`soak: ${seconds} s of scenario 2`);
+  await load({
+    url: running.baseUrl,
+    connections: CONNECTIONS,
+    durationSeconds: seconds,
+    variants: tokens.map((token) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
+  });
+  clearInterval(timer);
+  const tenth = Math.max(1, Math.floor(samples.length / 10));
+  const first = Math.max(...samples.slice(tenth, 2 * tenth));
+  const last = Math.max(...samples.slice(-tenth));
+  rows.push({
+    scenario: `soak: ${seconds} s of scenario 2, RSS early → late`,
+    engine: 'sqlite',
+    requestsPerSecond: 0,
+    unit: 'MB',
+    note: `${first.toFixed(0)} MB → ${last.toFixed(0)} MB (${(((last - first) / first) * 100).toFixed(1)}%)`,
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+function printTable(): void {
+  const header = ['scenario', 'engine', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'ratio', 'note'];
+  const body = rows.map((r) => [
+    r.scenario,
+    r.engine,
+    r.unit && r.unit !== 'MB' ? `${r.requestsPerSecond} ${r.unit}` : r.unit === 'MB' ? '' : String(r.requestsPerSecond),
+    r.p50Ms === undefined ? '' : String(r.p50Ms),
+    r.p99Ms === undefined ? '' : String(r.p99Ms),
+    r.peakRssMb === undefined ? '' : String(r.peakRssMb),
+    r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)}%`,
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
+}
+
+async function withDatabase<T>(engine: 'sqlite' | 'postgres', work: (url: string) => Promise<T>): Promise<T> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-db-'));
+    try {
+      return await work(`sqlite:${path.join(dir, 'bench.db')}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const name = `timesheets_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  try {
+    return await work(url.href);
+  } finally {
+    const cleanup = new pg.Client({ connectionString: ADMIN_URL });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await cleanup.end();
+  }
+}
+
+const started = Date.now();
+let baselineRps = 0;
+await withDatabase('sqlite', async (url) => {
+  log('sqlite: seeding 10,000 users and 1,000,000 entries');
+  const seeded = Date.now();
+  await seed(url);
+  log(`sqlite: seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
+  const running = await startSystemProcess(url);
+  try {
+    baselineRps = await baseline(await weekAnswerBytes(running));
+    await apiScenarios(running, 'sqlite', baselineRps);
+    await importScenario(running);
+    await tokenScenarios(running, baselineRps);
+    if (Number(options.soak) > 0) await soak(running, Number(options.soak));
+  } finally {
+    await stopProcess(running.server);
+  }
+});
+if (!options['skip-postgres']) {
+  await withDatabase('postgres', async (url) => {
+    log('postgres: seeding 10,000 users and 1,000,000 entries');
+    await seed(url);
+    const running = await startSystemProcess(url);
+    try {
+      await apiScenarios(running, 'postgres', baselineRps);
+    } finally {
+      await stopProcess(running.server);
+    }
+  });
+}
+
+const web = webBundleKb();
+console.log(`\nABC Timesheets benchmark, ${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION} s per scenario\n`);
+printTable();
+console.log(
+  web
+    ? `\nWeb app JavaScript for the first screen: ${web.kb} KB gzipped in ${web.files} file(s) (target: at most 150 KB).`
+    : '\nWeb app JavaScript: not built (run npm run build first).',
+);
+console.log(`Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+mkdirSync('bench/results', { recursive: true });
+const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, durationSeconds: DURATION, rows, web }, null, 2));
+console.log(`Results written to ${file}`);
