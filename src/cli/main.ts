@@ -5,12 +5,15 @@ import { DomainError } from '../domain/errors.ts';
 import { openDatabase } from '../storage/index.ts';
 import { ADMIN_COMMANDS } from './admin.ts';
 import { output, UsageError } from './command.ts';
+import { IMPORT_SUMMARY, IMPORT_USAGE, runImport } from './import/command.ts';
 import { serve } from './serve.ts';
 
 const HELP = `Usage: timesheets <command> [options]
 
 Commands:
   serve [--parts idp,api,web]   run the system (default: every part)
+  ${IMPORT_USAGE}
+      ${IMPORT_SUMMARY}
 ${Object.values(ADMIN_COMMANDS)
   .map((c) => `  ${c.usage}\n      ${c.summary}`)
   .join('\n')}
@@ -37,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     await serve(config);
     return 0;
   }
+
+  if (first === 'import') return runImport(argv.slice(1));
 
   const name = `${first} ${second ?? ''}`.trim();
   const command = ADMIN_COMMANDS[name];
