@@ -46,19 +46,39 @@ function openSqlite(file: string): Db {
   const database = new DatabaseSync(file, { timeout: 5000 });
   // WAL: readers never block the writer; synchronous=FULL: an acknowledged write survives a crash.
   database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+  // Reads come straight from the memory-mapped file instead of a copy per read call.
+  database.exec('PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;');
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) });
 }
 
-/** Kysely's SQLite driver speaks better-sqlite3's statement interface; node:sqlite is one step away. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely's SQLite driver speaks better-sqlite3's statement interface; node:sqlite is one step away.
+ * Prepared statements are kept by SQL text (the same few queries run all day), most recent last.
+ */
 function adaptNodeSqlite(database: DatabaseSync) {
   const bind = (parameters: ReadonlyArray<unknown>) =>
     parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value) as SQLInputValue);
+  type Prepared = { statement: ReturnType<DatabaseSync['prepare']>; reader: boolean };
+  const statements = new Map<string, Prepared>();
+  const prepared = (sql: string): Prepared => {
+    let entry = statements.get(sql);
+    if (entry) statements.delete(sql);
+    else {
+      const statement = database.prepare(sql);
+      entry = { statement, reader: statement.columns().length > 0 };
+    }
+    statements.set(sql, entry);
+    if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+    return entry;
+  };
   return {
     close: () => database.close(),
     prepare(sql: string) {
-      const statement = database.prepare(sql);
+      const { statement, reader } = prepared(sql);
       return {
-        reader: statement.columns().length > 0,
+        reader,
         all: (parameters: ReadonlyArray<unknown>) => statement.all(...bind(parameters)),
         run: (parameters: ReadonlyArray<unknown>) => statement.run(...bind(parameters)),
         iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(...bind(parameters)),
