@@ -40,6 +40,8 @@ export interface Config {
   /** Requests per minute per caller (user or client) at the API, and per client at the token endpoint. */
   readonly apiRateLimitPerMinute: number;
   readonly tokenRateLimitPerMinute: number;
+  /** How often an API without the provider in-process refetches the issuer's keys in the background. */
+  readonly jwksRefreshSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     apiRateLimitPerMinute: integer('API_RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     tokenRateLimitPerMinute: integer('TOKEN_RATE_LIMIT_PER_MINUTE', 60_000, 1, 10_000_000),
+    jwksRefreshSeconds: integer('JWKS_REFRESH_SECONDS', 300, 1, 86400),
   };
 
   if (production) problems.push(...productionProblems(config));

@@ -90,7 +90,9 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
 
     if (config.parts.has('api')) {
       // In-process provider: read its key set directly; otherwise trust only its published JWKS.
-      apiKeys = identity ? localKeySource(identity.keySet, publicJwks) : remoteKeySource(config.oidcIssuer);
+      apiKeys = identity
+        ? localKeySource(identity.keySet, publicJwks)
+        : remoteKeySource(config.oidcIssuer, { refreshMs: config.jwksRefreshSeconds * 1000 });
       await app.register(apiPlugin, { prefix: '/api', config, stores: database.stores, keys: apiKeys });
     }
 

@@ -42,7 +42,7 @@ describe('remote issuer keys', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const sign = (key: Awaited<ReturnType<typeof newKey>>, claims: Record<string, unknown> = {}) =>
-    new SignJWT({ scope: 'read:timesheets', client_id: 'spa', ...claims })
+    new SignJWT({ scope: 'read:timesheets', client_id: 'spa', jti: crypto.randomUUID(), ...claims })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt' })
       .setIssuer(issuer)
       .setAudience(AUDIENCE)

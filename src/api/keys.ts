@@ -89,13 +89,17 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
     async resolve(header, token) {
       const now = Date.now();
       const stale = !keys || now - keys.loadedAt > settings.refreshMs;
-      const unknownKid = keys && header.kid !== undefined && !keys.kids.has(header.kid);
-      if (!keys || (unknownKid && now - lastAttempt > settings.unknownKidCooldownMs)) {
-        // Must wait: nothing loaded yet, or a key we have not seen (a rotation).
-        await refresh().catch((error: unknown) => {
-          if (!keys) throw error;
-        });
-      } else if (stale && now - lastAttempt > settings.unknownKidCooldownMs) {
+      const unknownKid = keys !== undefined && header.kid !== undefined && !keys.kids.has(header.kid);
+      // Failed attempts are retried at most once per cooldown, whatever triggers them.
+      const mayFetch = now - lastAttempt > Math.min(settings.unknownKidCooldownMs, settings.refreshMs);
+      if (!keys || (unknownKid && (stale || now - lastAttempt > settings.unknownKidCooldownMs))) {
+        // Must wait: nothing loaded yet, or a key we have not seen (a rotation) and a refetch is due.
+        if (!keys || mayFetch) {
+          await refresh().catch((error: unknown) => {
+            if (!keys) throw error;
+          });
+        }
+      } else if (stale && mayFetch) {
         // Refresh in the background; verify with what we have meanwhile.
         refresh().catch(() => undefined);
       }

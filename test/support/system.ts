@@ -29,6 +29,8 @@ export interface StartOptions {
   /** Reuse a database (a restart); by default a fresh one is created. */
   readonly database?: TestDatabase;
   readonly port?: number;
+  /** The public origin when it is not this instance's own (behind a balancer). */
+  readonly publicUrl?: string;
   readonly keyRefreshMs?: number;
   /** Capture the JSON logs (LOG_LEVEL defaults to info then). */
   readonly logStream?: { write(line: string): void };
@@ -37,7 +39,7 @@ export interface StartOptions {
 export async function startSystem(engine: Engine, options: StartOptions = {}): Promise<RunningSystem> {
   const database = options.database ?? (await createTestDatabase(engine));
   const port = options.port ?? (await freePort());
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = options.publicUrl ?? `http://127.0.0.1:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: String(port),
