@@ -26,6 +26,8 @@ export interface Config {
   readonly embeddedProvider: boolean;
   readonly parts: ReadonlySet<Part>;
   readonly authFlow: AuthFlow;
+  /** How the web app names the API when it asks for a token: `resource` (RFC 8707) or `audience` (Auth0). */
+  readonly authResourceParameter: 'resource' | 'audience';
   readonly spaClientId: string;
   readonly accessTokenTtlSeconds: number;
   readonly keyRotationDelaySeconds: number;
@@ -176,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedProvider,
     parts,
     authFlow: oneOf('AUTH_FLOW', ['pkce', 'implicit'] as const, 'pkce'),
+    authResourceParameter: oneOf('AUTH_RESOURCE_PARAMETER', ['resource', 'audience'] as const, 'resource'),
     spaClientId: read('SPA_CLIENT_ID') ?? 'timesheets-spa',
     accessTokenTtlSeconds: integer('ACCESS_TOKEN_TTL', 600, 60, 86400),
     keyRotationDelaySeconds: integer('KEY_ROTATION_DELAY', 600, 0, 7 * 86400),

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from './config.ts';
 import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
-import { bootstrapTenant, identityPlugin, publicJwks, type IdentityHandle } from './identity/index.ts';
+import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
 import { openDatabase, type Database } from './storage/index.ts';
 import { webPlugin } from './web/plugin.ts';
@@ -89,6 +89,8 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
     }
 
     if (config.parts.has('api')) {
+      // With an external provider there is no tenant bootstrap here; demo projects still help.
+      if (!config.embeddedProvider && config.demo) await seedDemoProjects(database.stores);
       // In-process provider: read its key set directly; otherwise trust only its published JWKS.
       apiKeys = identity
         ? localKeySource(identity.keySet, publicJwks)

@@ -26,7 +26,10 @@ export function guarded(scope: ApiScope | null, principal: 'person' | 'client' =
   };
 }
 
-export function installGuard(app: FastifyInstance, verifier: TokenVerifier): void {
+/** Called once per person the API sees (external providers: the local directory learns them). */
+export type OnPerson = (person: NonNullable<Caller['person']>) => Promise<void>;
+
+export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPerson?: OnPerson): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.is404) return;
     const auth = request.routeOptions.config.auth;
@@ -46,6 +49,7 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier): voi
     }
     const caller = await verifier.verify(token);
     request.caller = caller;
+    if (caller.person && onPerson) await onPerson(caller.person);
     if (auth.principal === 'person' && !caller.person) {
       return sendProblem(reply, problem(403, 'This route serves people; machine clients may only upload.'));
     }

@@ -20,6 +20,21 @@ import { EntrySchema, ProblemSchema, SCOPE_DESCRIPTIONS } from './schemas.ts';
 import { timesheetService } from './timesheets.ts';
 import { addSharedSchema, validatorCompiler } from './validation.ts';
 
+/**
+ * With an external provider the people live there; the import job still names owners by email, so
+ * the API keeps a directory of the people it has seen (once per person and process).
+ */
+function rememberPeople(stores: Stores) {
+  const seen = new Map<string, string>();
+  return async (person: { sub: string; email: string; name: string; kind: string; roles: readonly string[] }) => {
+    const fingerprint = `${person.email}|${person.name}`;
+    if (seen.get(person.sub) === fingerprint) return;
+    await stores.users.rememberExternal({ id: person.sub, email: person.email, name: person.name, kind: person.kind, roles: person.roles });
+    if (seen.size > 100_000) seen.clear();
+    seen.set(person.sub, fingerprint);
+  };
+}
+
 export interface ApiOptions {
   readonly config: Config;
   readonly stores: Stores;
@@ -108,7 +123,7 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
   });
 
   await app.register(async (guardedScope) => {
-    installGuard(guardedScope, verifier);
+    installGuard(guardedScope, verifier, config.embeddedProvider ? undefined : rememberPeople(stores));
     // Per caller (a person or a client), not per address: many people share one office address.
     await guardedScope.register(rateLimit, {
       global: true,

@@ -1,6 +1,6 @@
 // The identity part's public face.
 export { identityPlugin, type IdentityHandle } from './plugin.ts';
-export { bootstrapTenant, ProductionGuardError, DEMO_PASSWORD, DEMO_USERS, DEMO_PROJECTS } from './tenant.ts';
+export { bootstrapTenant, seedDemoProjects, ProductionGuardError, DEMO_PASSWORD, DEMO_USERS, DEMO_PROJECTS } from './tenant.ts';
 export { rotateSigningKey } from './keys.ts';
 export { hashPassword, generatePassword } from './passwords.ts';
 export {

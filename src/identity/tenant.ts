@@ -50,8 +50,14 @@ async function seedDemoTenant(stores: Stores): Promise<void> {
   for (const user of DEMO_USERS) {
     await stores.users.create({ ...user, roles: [...user.roles], passwordHash });
   }
+  await seedDemoProjects(stores);
+  await stores.settings.set(DEMO_MARKER, new Date().toISOString());
+}
+
+/** The demo projects, when there are no projects at all (also with an external provider). */
+export async function seedDemoProjects(stores: Stores): Promise<void> {
+  if ((await stores.projects.list()).length > 0) return;
   for (const name of DEMO_PROJECTS) {
     if (!(await stores.projects.findByName(name))) await stores.projects.add(name);
   }
-  await stores.settings.set(DEMO_MARKER, new Date().toISOString());
 }

@@ -92,6 +92,35 @@ export function userStore(db: Db) {
       return found;
     },
 
+    /**
+     * Records a person known to an external provider (no password here), so the import job can
+     * find them by email. Never takes over an email that belongs to someone else.
+     */
+    async rememberExternal(person: { id: string; email: string; name: string; kind: string; roles: readonly string[] }): Promise<void> {
+      const now = nowIso();
+      const email = normalizeEmail(person.email);
+      const taken = await db.selectFrom('users').select('id').where('email_normalized', '=', email).executeTakeFirst();
+      if (taken && taken.id !== person.id) return;
+      await db
+        .insertInto('users')
+        .values({
+          id: person.id,
+          email: person.email,
+          email_normalized: email,
+          name: person.name,
+          kind: person.kind,
+          roles: person.roles.join(' '),
+          password_hash: null,
+          disabled: 0,
+          created_at: now,
+          updated_at: now,
+        })
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({ email: person.email, email_normalized: email, name: person.name, updated_at: now }),
+        )
+        .execute();
+    },
+
     async list(): Promise<User[]> {
       const rows = await db.selectFrom('users').selectAll().orderBy('email_normalized').execute();
       return rows.map(toUser);

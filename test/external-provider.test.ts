@@ -1,0 +1,112 @@
+// External provider mode: OIDC_ISSUER points at another provider (here a separately started one
+// that shapes tokens as the hosted vendor does), the embedded provider is off, and the API and the
+// web app's settings follow the documented switches.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from './support/api.ts';
+import { ENGINES } from './support/databases.ts';
+import { client } from './support/oidc.ts';
+import { freePort, startSystem, type RunningSystem } from './support/system.ts';
+import { UserAgent } from './support/user-agent.ts';
+
+const AUDIENCE = 'https://api.abc-inc.example/timesheets';
+
+describe.each(ENGINES)('with an external provider [%s]', (engine) => {
+  let vendor: ChildProcess;
+  let vendorIssuer: string;
+  let running: RunningSystem;
+
+  beforeAll(async () => {
+    const [vendorPort, port] = await Promise.all([freePort(), freePort()]);
+    vendorIssuer = `http://127.0.0.1:${vendorPort}/`;
+    const baseUrl = `http://127.0.0.1:${port}`;
+    vendor = spawn(process.execPath, ['test/support/vendor-idp.ts', String(vendorPort), AUDIENCE, `${baseUrl}/callback`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      vendor.stdout!.once('data', () => resolve());
+      vendor.once('exit', (code) => reject(new Error(`the vendor provider exited ${code}`)));
+    });
+    running = await startSystem(engine, {
+      port,
+      env: {
+        OIDC_ISSUER: vendorIssuer,
+        REQUIRE_AT_JWT_TYP: 'false',
+        SCOPE_CLAIM: 'permissions',
+        SPA_CLIENT_ID: 'vendor-spa',
+        AUTH_RESOURCE_PARAMETER: 'audience',
+      },
+    });
+  });
+  afterAll(async () => {
+    await running?.stop();
+    vendor?.kill();
+  });
+
+  const vendorConfig = (clientId: string, secret?: string) =>
+    client.discovery(new URL(vendorIssuer), clientId, secret, secret ? client.ClientSecretBasic(secret) : client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
+
+  async function userToken(email: string): Promise<{ access: string; id: string }> {
+    const config = await vendorConfig('vendor-spa');
+    const verifier = client.randomPKCECodeVerifier();
+    const callback = `${running.baseUrl}/callback`;
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: callback,
+      scope: 'openid email read:timesheets create:timesheets delete:timesheets approve:timesheets',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      audience: AUDIENCE,
+      login_hint: email,
+    });
+    const { url: back } = await new UserAgent().follow(url.href, callback);
+    const tokens = await client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier });
+    return { access: tokens.access_token, id: tokens.id_token! };
+  }
+
+  it('turns the embedded provider off and tells the web app about the external one', async () => {
+    expect((await fetch(`${running.baseUrl}/oidc/.well-known/openid-configuration`)).status).toBe(404);
+    expect(running.config.oidcIssuer).toBe(vendorIssuer);
+    expect(running.system.identity).toBeUndefined();
+  });
+
+  it("accepts the vendor's user tokens: aud array, no typ, permissions, trailing-slash issuer", async () => {
+    const { access, id } = await userToken('maria@abc-inc.example');
+    expect(decodeProtectedHeader(access).typ).toBeUndefined();
+    expect(decodeJwt(access)).toMatchObject({ iss: vendorIssuer, aud: [AUDIENCE, `${vendorIssuer}userinfo`] });
+    const maria = apiClient(running.baseUrl, access);
+    const me = await maria('GET', '/api/me');
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ sub: 'auth0|maria@abc-inc.example', email: 'maria@abc-inc.example' });
+    expect(me.body.scopes).toContain('approve:timesheets');
+    expect((await maria('GET', '/api/approvals')).status).toBe(200);
+    // The vendor's ID token is not an access token for the API.
+    expect((await apiClient(running.baseUrl, id)('GET', '/api/me')).status).toBe(401);
+  });
+
+  it('applies the permissions claim: an employee gets no approvals, and entries are theirs', async () => {
+    const ellen = apiClient(running.baseUrl, (await userToken('ellen@abc-inc.example')).access);
+    expect((await ellen('GET', '/api/approvals')).status).toBe(403);
+    const created = await ellen('POST', '/api/timesheets', { date: '2026-11-02', project: 'StoreZero', hours: 3 });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ user_id: 'auth0|ellen@abc-inc.example', user_email: 'ellen@abc-inc.example' });
+  });
+
+  it("lets the vendor's machine client upload for people the API has seen", async () => {
+    const config = await vendorConfig('vendor-m2m', 'vendor-m2m-secret-vendor-m2m-secret');
+    const { access_token: token } = await client.clientCredentialsGrant(config, { scope: 'batch:upload', audience: AUDIENCE });
+    expect(decodeJwt(token)).toMatchObject({ sub: 'vendor-m2m@clients', gty: 'client-credentials', permissions: ['batch:upload'] });
+    const importJob = apiClient(running.baseUrl, token);
+    expect((await importJob('GET', '/api/me')).status).toBe(403);
+    const upload = await importJob('POST', '/api/timesheets/upload', {
+      entries: [
+        { external_id: 'v-1', email: 'ellen@abc-inc.example', date: '2026-11-03', project: 'Internal', hours: 2 },
+        { external_id: 'v-2', email: 'stranger@abc-inc.example', date: '2026-11-03', project: 'Internal', hours: 2 },
+      ],
+    });
+    expect(upload.status).toBe(200);
+    expect(upload.body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'error']);
+  });
+});
