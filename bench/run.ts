@@ -3,7 +3,7 @@
 // ratio to a bare-Fastify baseline measured in the same run. Results also go to bench/results/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -326,13 +326,13 @@ async function weekAnswerBytes(running: Running): Promise<number> {
   return (await response.arrayBuffer()).byteLength;
 }
 
+/** All the JavaScript the web app ships (the first screen loads every chunk), gzipped. */
 function webBundleKb(): { kb: number; files: number } | undefined {
-  const index = path.resolve('dist/web/index.html');
-  if (!existsSync(index)) return undefined;
-  const html = readFileSync(index, 'utf8');
-  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
-  const bytes = assets.reduce((sum, asset) => sum + gzipSync(readFileSync(path.join('dist/web', asset))).byteLength, 0);
-  return { kb: Math.round((bytes / 1024) * 10) / 10, files: assets.length };
+  const assets = path.resolve('dist/web/assets');
+  if (!existsSync(assets)) return undefined;
+  const scripts = readdirSync(assets).filter((name) => name.endsWith('.js'));
+  const bytes = scripts.reduce((sum, name) => sum + gzipSync(readFileSync(path.join(assets, name))).byteLength, 0);
+  return { kb: Math.round((bytes / 1024) * 10) / 10, files: scripts.length };
 }
 
 async function soak(running: Running, seconds: number): Promise<void> {

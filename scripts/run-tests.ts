@@ -1,5 +1,6 @@
 // `npm test` after the static checks: runs every vitest suite, then fails unless both database
-// engines' suites ran and passed, and prints the plain closing line CI reads ("N passed, N failed").
+// engines' suites and the browser suites ran and passed, and prints the plain closing line CI reads
+// ("N passed, N failed").
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -39,6 +40,10 @@ for (const engine of ['sqlite', 'postgres']) {
   if (ran === 0) problems.push(`no ${engine} test passed: the ${engine} suites did not run`);
   else console.log(`${engine}: ${ran} tests passed`);
 }
+// A run whose browser tests did not run has failed too.
+const browser = assertions.filter((a) => a.fullName.includes('[chromium]') && a.status === 'passed').length;
+if (browser === 0) problems.push('no browser test passed: the Chromium suites did not run');
+else console.log(`chromium: ${browser} tests passed`);
 if (skipped > 0) problems.push(`${skipped} tests were skipped or left pending: every suite must run`);
 if (run.status !== 0 && failed === 0) problems.push(`vitest exited with ${run.status}`);
 for (const problem of problems) console.error(`run-tests: ${problem}`);

@@ -70,6 +70,8 @@ describe.each(ENGINES)('with an external provider [%s]', (engine) => {
     expect((await fetch(`${running.baseUrl}/oidc/.well-known/openid-configuration`)).status).toBe(404);
     expect(running.config.oidcIssuer).toBe(vendorIssuer);
     expect(running.system.identity).toBeUndefined();
+    const settings = await (await fetch(`${running.baseUrl}/app-config.json`)).json();
+    expect(settings).toMatchObject({ issuer: vendorIssuer, clientId: 'vendor-spa', resource: AUDIENCE, resourceParameter: 'audience' });
   });
 
   it("accepts the vendor's user tokens: aud array, no typ, permissions, trailing-slash issuer", async () => {

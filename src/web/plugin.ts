@@ -1,0 +1,95 @@
+// Serves the single-page app built into dist/web (`npm run build`), its run-time settings, and
+// the headers that keep the page strict: scripts from our origin only, not frameable except the
+// callback by our own origin (silent renewal), no referrer, nothing cached that holds a response.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Config } from '../config.ts';
+
+const DIST = new URL('../../dist/web/', import.meta.url);
+
+/** The app's own paths: each answers with index.html; the router in the page picks the screen. */
+export const APP_ROUTES = ['/', '/timesheets', '/timesheets/new', '/timesheets/:id/edit', '/approvals', '/profile'] as const;
+
+/** Everything the app may ask for; the provider grants what the user's roles allow. */
+export const APP_SCOPE = 'openid profile email read:timesheets create:timesheets delete:timesheets approve:timesheets';
+
+/** What the browser needs to know, read at run time so one build serves any deployment. */
+export function appConfig(config: Config) {
+  return {
+    issuer: config.oidcIssuer,
+    clientId: config.spaClientId,
+    flow: config.authFlow,
+    apiBaseUrl: '/api',
+    resource: config.apiAudience,
+    resourceParameter: config.authResourceParameter,
+    scope: APP_SCOPE,
+  };
+}
+
+export function contentSecurityPolicy(config: Config, frameAncestors: "'none'" | "'self'"): string {
+  // An external provider (Auth0, Keycloak) is contacted by the page: discovery, keys, token, userinfo,
+  // and the silent-renewal frame.
+  const issuer = new URL(config.oidcIssuer).origin;
+  const provider = issuer === new URL(config.publicUrl).origin ? '' : ` ${issuer}`;
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    `connect-src 'self'${provider}`,
+    `frame-src 'self'${provider}`,
+    // The app's forms are handled by script; nothing is ever posted by the browser itself.
+    "form-action 'none'",
+    `frame-ancestors ${frameAncestors}`,
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+export async function webPlugin(app: FastifyInstance, options: { config: Config }): Promise<void> {
+  const { config } = options;
+  const index = await readFile(new URL('index.html', DIST), 'utf8').catch(() => undefined);
+  if (!index) app.log.warn('The web app is not built (no dist/web/index.html): run `npm run build`.');
+
+  const pageHeaders = (frameAncestors: "'none'" | "'self'") => ({
+    'content-security-policy': contentSecurityPolicy(config, frameAncestors),
+    'x-frame-options': frameAncestors === "'self'" ? 'SAMEORIGIN' : 'DENY',
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'cross-origin-opener-policy': 'same-origin',
+    'cache-control': 'no-store',
+  });
+  const headers = { app: pageHeaders("'none'"), callback: pageHeaders("'self'") };
+
+  const sendIndex = (reply: FastifyReply, which: keyof typeof headers) => {
+    if (!index) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build`.');
+    return reply.headers(headers[which]).type('text/html; charset=utf-8').send(index);
+  };
+
+  for (const route of APP_ROUTES) app.get(route, async (_request, reply) => sendIndex(reply, 'app'));
+  // The one page our own origin may frame: the silent-renewal frame lands here.
+  app.get('/callback', async (_request, reply) => sendIndex(reply, 'callback'));
+
+  const settings = JSON.stringify(appConfig(config));
+  app.get('/app-config.json', async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(settings),
+  );
+
+  if (!index) return;
+  const favicon = await readFile(new URL('favicon.svg', DIST));
+  // Browsers ask for /favicon.ico on pages without an icon link (the provider's sign-in pages).
+  for (const path of ['/favicon.svg', '/favicon.ico']) {
+    app.get(path, async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon));
+  }
+  // Hashed file names: a new build has new names, so the old ones may be cached for good.
+  await app.register(fastifyStatic, {
+    root: fileURLToPath(new URL('assets/', DIST)),
+    prefix: '/assets/',
+    decorateReply: false,
+    index: false,
+    immutable: true,
+    maxAge: '365d',
+  });
+}
