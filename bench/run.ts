@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
+import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { freePort } from '../test/support/system.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
@@ -118,7 +119,7 @@ interface Running {
 async function startSystemProcess(databaseUrl: string): Promise<Running> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const server = startProcess(['src/cli/main.ts', 'serve', '--parts', 'idp,api'], {
+  const server = startProcess([...SERVER_NODE_FLAGS, 'src/cli/main.ts', 'serve', '--parts', 'idp,api'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: baseUrl,

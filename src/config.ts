@@ -15,6 +15,8 @@ export interface Config {
   /** The base of every URL the system publishes, without a trailing slash. */
   readonly publicUrl: string;
   readonly databaseUrl: string;
+  /** PostgreSQL connections per instance. */
+  readonly databasePoolSize: number;
   readonly apiAudience: string;
   /** Namespace of our custom claims (email, name, roles, kind), as the guide's rule did. */
   readonly claimNamespace: string;
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     publicUrl,
     databaseUrl,
+    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
     apiAudience,
     claimNamespace,
     demo,

@@ -87,9 +87,17 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
 
   it('refuses a wrong or missing code_verifier', async () => {
     const { code, verifier } = await codeFor('ellen@abc-inc.example');
-    const wrong = await redeem(code, `${verifier.slice(0, -1)}A`);
+    const last = verifier.at(-1) === 'A' ? 'B' : 'A';
+    const wrong = await redeem(code, `${verifier.slice(0, -1)}${last}`);
     expect(wrong.status).toBe(400);
     expect((await wrong.json()) as unknown).toMatchObject({ error: 'invalid_grant' });
+    const missing = await fetch(`${running.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback, client_id: SPA_CLIENT_ID }),
+    });
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { error: string }).error).toMatch(/invalid_grant|invalid_request/);
   });
 
   it('lets a code be redeemed once; a second redemption revokes what the first gave', async () => {

@@ -2,7 +2,6 @@
 // it in step with the signing keys in the database (a rotation through any instance reaches all).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
-import middie from '@fastify/middie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Config } from '../config.ts';
@@ -48,6 +47,7 @@ export interface IdentityHandle {
   readonly refreshKeys: () => Promise<boolean>;
 }
 
+const OIDC_PREFIX = '/oidc';
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 const EXPIRED_ROW_GRACE_MS = 60 * 60 * 1000;
 
@@ -80,39 +80,60 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   app.addHook('onClose', async () => timers.forEach(clearInterval));
 
   const userinfo = apiTokenUserinfo(config, stores);
-  await app.register(middie);
 
   const https = config.publicUrl.startsWith('https:');
   const tokenRequests = new RateWindow(config.tokenRateLimitPerMinute, 60_000);
 
-  app.use('/oidc', (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => {
-    // Our own pages are Fastify routes; everything else under /oidc is the provider's.
-    if (req.url?.startsWith('/interaction/')) return next();
-    if (req.method === 'POST' && req.url?.split('?')[0] === '/token') {
-      const wait = tokenRequests.hit(tokenRequester(req));
-      if (wait > 0) {
-        res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
-        res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
-        return;
-      }
-    }
-    const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer && req.url?.split('?')[0] === '/me' && (req.method === 'GET' || req.method === 'POST')) {
-      userinfo(bearer, current.keySet).then((result) => {
-        res.setHeader('cache-control', 'no-store');
-        if (result.status === 200) {
-          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result.body));
-        } else {
-          res.writeHead(result.status, { 'www-authenticate': result.challenge }).end();
+  // Everything under /oidc is the provider's, except our own pages (more specific Fastify routes).
+  // Its requests go to it untouched: the body is left unread for the provider to parse.
+  await app.register(
+    async (mount) => {
+      mount.removeAllContentTypeParsers();
+      mount.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      mount.all('/*', (request, reply) => {
+        reply.hijack();
+        const req = request.raw as IncomingMessage & { originalUrl?: string };
+        const res = reply.raw;
+        req.originalUrl = req.url;
+        req.url = req.url!.slice(OIDC_PREFIX.length) || '/';
+        const path = req.url.split('?')[0];
+        if (req.method === 'POST' && path === '/token') {
+          const wait = tokenRequests.hit(tokenRequester(req));
+          if (wait > 0) {
+            res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
+            res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
+            return;
+          }
         }
-      }, next);
-      return;
+        // Provider responses bypass Fastify's hooks: give them the same baseline headers.
+        res.setHeader('x-content-type-options', 'nosniff');
+        if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+        const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(req.headers.authorization ?? '')?.[1];
+        if (bearer && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {
+          void answerUserinfo(bearer, res);
+          return;
+        }
+        void current.callback(req, res);
+      });
+    },
+    { prefix: OIDC_PREFIX },
+  );
+
+  async function answerUserinfo(token: string, res: ServerResponse): Promise<void> {
+    try {
+      const result = await userinfo(token, current.keySet);
+      res.setHeader('cache-control', 'no-store');
+      if (result.status === 200) {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result.body));
+      } else {
+        res.writeHead(result.status, { 'www-authenticate': result.challenge }).end();
+      }
+    } catch (error) {
+      app.log.error({ err: error }, 'userinfo failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'server_error' }));
     }
-    // Provider responses bypass Fastify's hooks: give them the same baseline headers.
-    res.setHeader('x-content-type-options', 'nosniff');
-    if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    return current.callback(req, res);
-  });
+  }
 
   const throttle = loginThrottle(stores, config.loginThrottle);
   const sendPage = (reply: FastifyReply, status: number, html: string, formTargets: readonly string[] = []) =>

@@ -1,0 +1,81 @@
+// `node bench/profile.ts [week|create|upload]`: runs one scenario for 8 s against a server started with
+// --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
+import { isoWeekOf, weekRange } from '../src/domain/week.ts';
+import { signInWithCode } from '../test/support/oidc.ts';
+import { freePort } from '../test/support/system.ts';
+import { BENCH_PASSWORD, MANAGERS, seed, userEmail } from './seed.ts';
+
+const DIR = '/tmp/timesheets-profile';
+const scenario = process.argv[2] ?? 'week';
+mkdirSync(DIR, { recursive: true });
+const url = `sqlite:${DIR}/bench.db`;
+if (!existsSync(`${DIR}/bench.db`)) await seed(url);
+for (const file of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile'))) rmSync(`${DIR}/${file}`);
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, DATABASE_URL: url, LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL: '3600' };
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${DIR}`, 'src/cli/main.ts', 'serve', '--parts', 'idp,api'], { env, stdio: 'inherit' });
+while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) await new Promise((r) => setTimeout(r, 200));
+
+const tokens: string[] = [];
+for (let i = 0; i < 100; i++) {
+  tokens.push((await signInWithCode(`${base}/oidc`, base, { email: userEmail(MANAGERS + i), password: BENCH_PASSWORD })).tokens.access_token);
+}
+const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
+const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
+const variants =
+  scenario === 'create'
+    ? tokens.map((t, i) => ({ method: 'POST', path: '/api/timesheets', headers: auth(t), body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }) }))
+    : tokens.map((t) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: auth(t) }));
+writeFileSync(`${DIR}/spec.json`, JSON.stringify({ url: base, connections: 50, durationSeconds: 8, variants }));
+const load = spawn(process.execPath, ['bench/load.ts', `${DIR}/spec.json`], { stdio: 'inherit' });
+await new Promise((resolve) => load.on('exit', resolve));
+const loadEnded = Date.now();
+server.kill('SIGTERM');
+await new Promise((resolve) => server.on('exit', resolve));
+
+// Only the samples taken while the load ran.
+const file = readdirSync(DIR).find((f) => f.endsWith('.cpuprofile'))!;
+const profile = JSON.parse(readFileSync(`${DIR}/${file}`, 'utf8')) as {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+};
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+// Profile times are monotonic microseconds; the load ended just before the server stopped.
+const times: number[] = [];
+let time = profile.startTime;
+for (const delta of profile.timeDeltas) times.push((time += delta));
+const end = times.at(-1)! - (Date.now() - loadEnded) * 1000;
+const counts = new Map<number, number>();
+let total = 0;
+profile.samples.forEach((id, i) => {
+  if (times[i]! > end - 7_500_000 && times[i]! < end - 500_000) {
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    total++;
+  }
+});
+const where = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/src/') ? url.replace(/.*\/work\/main\//, '') : url || '(native)');
+const self = new Map<string, number>();
+const inclusive = new Map<string, number>();
+for (const [id, count] of counts) {
+  const node = byId.get(id)!;
+  const key = `${node.callFrame.functionName || '(anonymous)'} ${where(node.callFrame.url)}:${node.callFrame.lineNumber}`;
+  self.set(key, (self.get(key) ?? 0) + count);
+  const seen = new Set<string>();
+  for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
+    const place = where(byId.get(cursor)!.callFrame.url);
+    if (!seen.has(place)) inclusive.set(place, (inclusive.get(place) ?? 0) + count);
+    seen.add(place);
+  }
+}
+const top = (map: Map<string, number>, n: number) =>
+  [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${((c / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}`);
