@@ -1,4 +1,4 @@
-// `node bench/profile.ts [week|create|upload]`: runs one scenario for 8 s against a server started with
+// `node bench/profile.ts [week|create|upload]`: runs one scenario (~8 s) against a server started with
 // --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,8 +31,23 @@ const variants =
   scenario === 'create'
     ? tokens.map((t, i) => ({ method: 'POST', path: '/api/timesheets', headers: auth(t), body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }) }))
     : tokens.map((t) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: auth(t) }));
-writeFileSync(`${DIR}/spec.json`, JSON.stringify({ url: base, connections: 50, durationSeconds: 8, variants }));
-const load = spawn(process.execPath, ['bench/load.ts', `${DIR}/spec.json`], { stdio: 'inherit' });
+let load;
+if (scenario === 'upload') {
+  // The import job pushing 100,000 rows (about 8 s of load).
+  const lines = ['external_id,email,date,project,hours'];
+  for (let i = 0; i < 100_000; i++) {
+    const day = new Date(Date.UTC(2010, 0, 1) + (i % 3000) * 86_400_000).toISOString().slice(0, 10);
+    lines.push(`p-${Date.now()}-${i},${userEmail(MANAGERS + (i % 5000))},${day},StoreZero,0.25`);
+  }
+  writeFileSync(`${DIR}/rows.csv`, `${lines.join('\n')}\n`);
+  load = spawn(process.execPath, ['src/cli/main.ts', 'import', `${DIR}/rows.csv`, '--quiet'], {
+    env: { ...env, OIDC_ISSUER: `${base}/oidc`, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
+    stdio: 'inherit',
+  });
+} else {
+  writeFileSync(`${DIR}/spec.json`, JSON.stringify({ url: base, connections: 50, durationSeconds: 8, variants }));
+  load = spawn(process.execPath, ['bench/load.ts', `${DIR}/spec.json`], { stdio: 'inherit' });
+}
 await new Promise((resolve) => load.on('exit', resolve));
 const loadEnded = Date.now();
 server.kill('SIGTERM');

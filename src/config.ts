@@ -17,6 +17,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** PostgreSQL connections per instance. */
   readonly databasePoolSize: number;
+  /** SQLite durability: `normal` survives a process crash, `full` also a power loss (one fsync per commit). */
+  readonly sqliteSynchronous: 'normal' | 'full';
   readonly apiAudience: string;
   /** Namespace of our custom claims (email, name, roles, kind), as the guide's rule did. */
   readonly claimNamespace: string;
@@ -173,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     databaseUrl,
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+    sqliteSynchronous: oneOf('SQLITE_SYNCHRONOUS', ['normal', 'full'] as const, 'normal'),
     apiAudience,
     claimNamespace,
     demo,

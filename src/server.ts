@@ -33,7 +33,9 @@ const THEME_CSS = new URL('./web/theme.css', import.meta.url);
 const READINESS_TIMEOUT_MS = 2000;
 
 export async function buildSystem(config: Config, options: BuildOptions = {}): Promise<System> {
-  const database = options.database ?? (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize }));
+  const database =
+    options.database ??
+    (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, sqliteSynchronous: config.sqliteSynchronous }));
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     // Our onResponse hook writes one line per request instead of Fastify's two.

@@ -1,8 +1,9 @@
 // The system under failure: the database going away and coming back, and a graceful shutdown
 // under write load in a real server process.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
 import { openDatabase } from '../src/storage/index.ts';
 import { apiClient, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
@@ -88,61 +89,79 @@ describe('database outage at run time [postgres]', () => {
   });
 });
 
-describe('graceful shutdown under write load [sqlite]', () => {
-  it('stops readiness at once, finishes in-flight requests, exits 0 and loses no acknowledged write', async () => {
-    const database = await createTestDatabase('sqlite');
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: baseUrl,
-      DATABASE_URL: database.url,
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
+/**
+ * A real server process (`timesheets serve`) on a SQLite file with eight writers creating entries;
+ * `interrupt` ends it somehow; afterwards every write that got a 201 must be in the database.
+ */
+async function writesSurvive(interrupt: (server: ChildProcess, baseUrl: string) => Promise<void>): Promise<number> {
+  const database = await createTestDatabase('sqlite');
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH ?? '',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: baseUrl,
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+  };
+  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'src/cli/main.ts', 'serve'], { env, stdio: 'ignore' });
+  try {
+    await eventually(async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200, 20_000);
+    const token = await userToken({ issuer: `${baseUrl}/oidc`, baseUrl } as RunningSystem, 'carl@abc-inc.example');
+    const carl = apiClient(baseUrl, token);
+    const acknowledged: string[] = [];
+    let sent = 0;
+    let stop = false;
+    const writer = async (worker: number) => {
+      while (!stop) {
+        const day = String((sent++ % 28) + 1).padStart(2, '0');
+        const entry = { date: `2025-0${(worker % 9) + 1}-${day}`, project: 'Internal', hours: 0.01 };
+        const response = await carl('POST', '/api/timesheets', entry).catch(() => undefined);
+        if (response?.status === 201) acknowledged.push(response.body.id);
+        else if (!response || response.status === 503) stop = true;
+      }
     };
-    const server = spawn(process.execPath, ['src/cli/main.ts', 'serve'], { env, stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    const writers = Array.from({ length: 8 }, (_, i) => writer(i));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await interrupt(server, baseUrl);
+    stop = true;
+    await Promise.all(writers);
+    expect(acknowledged.length).toBeGreaterThan(10);
+    const reopened = await openDatabase(database.url);
     try {
-      await eventually(async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200, 20_000);
-      const token = await userToken({ issuer: `${baseUrl}/oidc`, baseUrl } as RunningSystem, 'carl@abc-inc.example');
-      const carl = apiClient(baseUrl, token);
+      const stored = await reopened.db.selectFrom('entries').select('id').where('id', 'in', acknowledged).execute();
+      expect(stored).toHaveLength(acknowledged.length);
+    } finally {
+      await reopened.close();
+    }
+    return acknowledged.length;
+  } finally {
+    server.kill('SIGKILL');
+    await database.drop();
+  }
+}
 
-      const acknowledged: string[] = [];
-      let sent = 0;
-      let stop = false;
-      const writer = async (worker: number) => {
-        while (!stop) {
-          const day = String((sent++ % 28) + 1).padStart(2, '0');
-          const response = await carl('POST', '/api/timesheets', { date: `2025-0${(worker % 9) + 1}-${day}`, project: 'Internal', hours: 0.01 }).catch(
-            () => undefined,
-          );
-          if (response?.status === 201) acknowledged.push(response.body.id);
-          else if (!response || response.status === 503) stop = true;
-        }
-      };
-      const writers = Array.from({ length: 8 }, (_, i) => writer(i));
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+const exitOf = (server: ChildProcess) =>
+  server.exitCode !== null ? Promise.resolve(server.exitCode) : new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+
+describe('shutdown and crash under write load [sqlite]', () => {
+  it('stops readiness at once on SIGTERM, finishes in-flight requests, exits 0 and loses no acknowledged write', async () => {
+    await writesSurvive(async (server, baseUrl) => {
+      const exited = exitOf(server);
       server.kill('SIGTERM');
       // Readiness turns false as soon as the signal is handled (503, then no listener at all).
       await eventually(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 'refused')) !== 200, 1000);
-      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))]);
-      stop = true;
-      await Promise.all(writers);
-      expect(code).toBe(0);
-      expect(acknowledged.length).toBeGreaterThan(10);
+      expect(await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))])).toBe(0);
+    });
+  });
 
-      const reopened = await openDatabase(database.url);
-      try {
-        const stored = await reopened.db.selectFrom('entries').select('id').where('id', 'in', acknowledged).execute();
-        expect(stored).toHaveLength(acknowledged.length);
-      } finally {
-        await reopened.close();
-      }
-    } finally {
+  it('keeps every acknowledged write through a kill -9', async () => {
+    await writesSurvive(async (server) => {
+      const exited = exitOf(server);
       server.kill('SIGKILL');
-      await database.drop();
-    }
+      await exited;
+    });
   });
 });

@@ -269,11 +269,7 @@ export function timesheetService(stores: Stores) {
         }
 
         await entries.lockDays(tx, candidates.map((c) => ({ userId: c.ownerId, date: c.item.date })));
-        const dayTotals = await entries.centihoursByDay(
-          tx,
-          candidates.map((c) => c.ownerId),
-          candidates.map((c) => c.item.date),
-        );
+        const dayTotals = await entries.centihoursByDay(tx, candidates.map((c) => ({ userId: c.ownerId, date: c.item.date })));
         const rows: EntriesTable[] = [];
         const stamp = now();
         const inBatch = new Map<string, number>();

@@ -22,6 +22,12 @@ export interface Storage {
 export interface OpenOptions {
   /** PostgreSQL pool size (per instance). */
   poolSize?: number;
+  /**
+   * SQLite durability. `normal` (default): a committed write survives a crash of the process, and
+   * commits need no fsync (the WAL is synced at checkpoints). `full`: it also survives a power loss
+   * or an operating-system crash, at the price of one fsync per commit.
+   */
+  sqliteSynchronous?: 'normal' | 'full';
 }
 
 export function dialectOf(url: string): Dialect {
@@ -30,7 +36,10 @@ export function dialectOf(url: string): Dialect {
 
 export async function openStorage(url: string, options: OpenOptions = {}): Promise<Storage> {
   const dialect = dialectOf(url);
-  const db = dialect === 'sqlite' ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url, options.poolSize ?? 10);
+  const db =
+    dialect === 'sqlite'
+      ? openSqlite(url.slice('sqlite:'.length), options.sqliteSynchronous ?? 'normal')
+      : openPostgres(url, options.poolSize ?? 10);
   const storage: Storage = { db, dialect, close: () => db.destroy() };
   try {
     await migrate(storage);
@@ -41,11 +50,11 @@ export async function openStorage(url: string, options: OpenOptions = {}): Promi
   return storage;
 }
 
-function openSqlite(file: string): Db {
+function openSqlite(file: string, synchronous: 'normal' | 'full'): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new DatabaseSync(file, { timeout: 5000 });
-  // WAL: readers never block the writer; synchronous=FULL: an acknowledged write survives a crash.
-  database.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;');
+  // WAL: readers never block the writer. See OpenOptions.sqliteSynchronous for durability.
+  database.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   // A 16 MB page cache; the operating system caches the rest of the file.
   database.exec('PRAGMA cache_size = -16000;');
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) });

@@ -6,9 +6,14 @@ import type { Database, EntriesTable } from './schema.ts';
 
 export type Tx = Transaction<Database> | Db;
 
-/** Opaque and not guessable: 128 random bits. */
+/**
+ * Opaque and not guessable (80 random bits), but time-ordered (a 48-bit millisecond prefix, as in
+ * UUIDv7): new rows land at the end of the primary-key index instead of on a random page.
+ */
 export function newEntryId(): string {
-  return `ent_${randomBytes(16).toString('base64url')}`;
+  const id = randomBytes(16);
+  id.writeUIntBE(Date.now(), 0, 6);
+  return `ent_${id.toString('base64url')}`;
 }
 
 export function toEntry(row: EntriesTable): Entry {
@@ -138,18 +143,22 @@ export function entryStore(db: Db, dialect: Dialect) {
       return Number(row.total);
     },
 
-    /** Hours already stored per (user, date), for many pairs at once. */
-    async centihoursByDay(tx: Tx, userIds: readonly string[], dates: readonly string[]): Promise<Map<string, number>> {
+    /**
+     * Hours already stored per (user, date) pair, for many pairs at once: one index probe per pair
+     * (a cross product of an IN list of users and one of dates would probe every combination).
+     */
+    async centihoursByDay(tx: Tx, pairs: readonly { userId: string; date: string }[]): Promise<Map<string, number>> {
       const totals = new Map<string, number>();
-      if (userIds.length === 0 || dates.length === 0) return totals;
-      const rows = await tx
-        .selectFrom('entries')
-        .select(['user_id', 'date', (eb) => eb.fn.sum<number>('centihours').as('total')])
-        .where('user_id', 'in', [...new Set(userIds)])
-        .where('date', 'in', [...new Set(dates)])
-        .groupBy(['user_id', 'date'])
-        .execute();
-      for (const row of rows) totals.set(`${row.user_id}|${row.date}`, Number(row.total));
+      const unique = [...new Map(pairs.map((p) => [`${p.userId}|${p.date}`, p])).values()];
+      for (let i = 0; i < unique.length; i += 1000) {
+        const values = sql.join(unique.slice(i, i + 1000).map((p) => sql`(${p.userId}, ${p.date})`));
+        const { rows } = await sql<{ user_id: string; date: string; total: number | string }>`
+          WITH pairs (user_id, date) AS (VALUES ${values})
+          SELECT pairs.user_id, pairs.date, SUM(entries.centihours) AS total
+          FROM pairs JOIN entries ON entries.user_id = pairs.user_id AND entries.date = pairs.date
+          GROUP BY pairs.user_id, pairs.date`.execute(tx);
+        for (const row of rows) totals.set(`${row.user_id}|${row.date}`, Number(row.total));
+      }
       return totals;
     },
 
