@@ -73,6 +73,15 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
       expect((await ellen('DELETE', '/api/projects')).status).toBe(404);
     });
 
+    it('answers with protective headers, errors included', async () => {
+      for (const response of [await carl('GET', '/api/me'), await anonymous('GET', '/api/me'), await carl('GET', '/api/nothing')]) {
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.headers.get('cross-origin-resource-policy')).toBe('same-site');
+        expect(response.headers.get('content-type')).toMatch(/^application\/(problem\+)?json; charset=utf-8$/);
+      }
+    });
+
     it('says who the caller is at /api/me', async () => {
       const me = await carl('GET', '/api/me');
       expect(me.status).toBe(200);
@@ -436,6 +445,16 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
         const concrete = path.replace('{id}', 'ent_aaaaaaaaaaaaaaaaaaaaaa');
         const unauthenticated = await anonymous(method.toUpperCase(), concrete, method === 'get' || method === 'delete' ? undefined : {});
         expect(unauthenticated.status, `${method} ${path}`).toBe(401);
+      }
+      // Every reference resolves inside the document.
+      const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        const target = ref.split('/').reduce((node: Record<string, unknown> | undefined, key) => node?.[key] as never, doc);
+        expect(target, ref).toBeDefined();
+      }
+      for (const { path, method, op } of operations) {
+        expect(Object.keys((op as { responses?: object }).responses ?? {}).length, `${method} ${path}`).toBeGreaterThan(0);
       }
       const docs = await fetch(`${running.baseUrl}/api/docs/`);
       expect(docs.status).toBe(200);

@@ -62,42 +62,6 @@ ${demo}`,
   );
 }
 
-export interface ConsentPageInput {
-  readonly action: string;
-  readonly denyUrl: string;
-  readonly clientName: string;
-  readonly scopes: readonly string[];
-}
-
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  openid: 'Know who you are',
-  profile: 'See your name',
-  email: 'See your email address',
-  offline_access: 'Stay signed in on this device',
-  'read:timesheets': 'See your timesheets',
-  'create:timesheets': 'Log and edit your time',
-  'delete:timesheets': 'Delete your entries that are not approved',
-  'approve:timesheets': "Approve or reject other people's time",
-};
-
-/** Native apps can be impersonated through their redirect scheme, so the user confirms which app asks. */
-export function consentPage(input: ConsentPageInput): string {
-  const items = input.scopes
-    .filter((scope) => SCOPE_DESCRIPTIONS[scope])
-    .map((scope) => `<li>${escapeHtml(SCOPE_DESCRIPTIONS[scope])}</li>`)
-    .join('');
-  return layout(
-    'Allow access',
-    `<h1 id="page-title">Allow ${escapeHtml(input.clientName)}?</h1>
-<p>${escapeHtml(input.clientName)} asks to:</p>
-<ul>${items}</ul>
-<form method="post" action="${escapeHtml(input.action)}" class="stack">
-<button type="submit" class="button button-primary">Allow</button>
-</form>
-<p class="auth-footer"><a href="${escapeHtml(input.denyUrl)}">Deny</a></p>`,
-  );
-}
-
 /** `form` is the provider's own hidden form (it carries the anti-forgery token). */
 export function signOutPage(form: string): string {
   return layout(

@@ -9,7 +9,7 @@ import { RateWindow } from '../rate-window.ts';
 import type { Stores } from '../storage/index.ts';
 import { keySetFrom, type KeySet } from './keys.ts';
 import { createProvider, INTERACTION_PATH } from './provider.ts';
-import { consentPage, errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
+import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
@@ -163,21 +163,12 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
       if (!interaction) return reply;
       const { uid, prompt, params } = interaction;
       const client = await current.provider.Client.find(String(params.client_id));
-      if (prompt.name === 'consent' && client?.applicationType === 'native' && client.metadata().first_party) {
-        return sendPage(
-          reply,
-          200,
-          consentPage({
-            action: `${INTERACTION_PATH}/${uid}/consent`,
-            denyUrl: `${INTERACTION_PATH}/${uid}/abort`,
-            clientName: client.clientName ?? client.clientId,
-            scopes: String(params.scope ?? '').split(' '),
-          }),
-          formTargetsOf(params.redirect_uri),
-        );
-      }
-      if (prompt.name !== 'login') {
-        // Web clients are first-party: their consent is decided by roles (loadExistingGrant), never asked.
+      if (prompt.name === 'consent') {
+        // First-party clients never ask: the grant was computed from the user's roles (loadExistingGrant).
+        // oidc-provider still stops native apps here once; the grant is already in place.
+        if (client?.metadata().first_party && interaction.grantId) {
+          return finish(request, reply, { consent: { grantId: interaction.grantId } });
+        }
         return finish(request, reply, { error: 'access_denied', error_description: 'consent is not available for this client' });
       }
       return sendPage(
@@ -236,15 +227,6 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         return finish(request, reply, { login: { accountId: user.id } });
       },
     );
-
-    pages.post<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/consent`, async (request, reply) => {
-      const interaction = await details(request, reply);
-      if (!interaction) return reply;
-      if (interaction.prompt.name !== 'consent' || !interaction.grantId) {
-        return sendPage(reply, 400, errorPage('Sign-in failed', 'Unexpected sign-in step.'));
-      }
-      return finish(request, reply, { consent: { grantId: interaction.grantId } });
-    });
 
     pages.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid/abort`, async (request, reply) => {
       const interaction = await details(request, reply);

@@ -35,7 +35,7 @@ export class UserAgent {
 
   /**
    * Follows redirects from `url` until one arrives at `stopAt` (returned, not fetched). Sign-in
-   * forms are filled with `credentials`; consent is allowed; the sign-out confirmation is confirmed.
+   * forms are filled with `credentials`; the sign-out confirmation is confirmed.
    */
   async follow(
     url: string,
@@ -65,8 +65,6 @@ export class UserAgent {
           throw new SignInPageError(next, response.status, body, response.headers);
         }
         form = { email: credentials.email, password: credentials.password };
-      } else if (body.includes('>Allow</button>')) {
-        form = {};
       } else if (body.includes('op.logoutForm')) {
         const xsrf = /name="xsrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
         form = { xsrf, logout: 'yes' };
