@@ -2,12 +2,12 @@
 // issuer with a trailing slash, `audience=` instead of `resource=`, `aud` as an array, no `typ`
 // header, scopes in a `permissions` array, machine subjects "<client>@clients". It is a real
 // provider (oidc-provider) signing real tokens; only its sign-in is automatic (login_hint).
-// Usage: node test/support/vendor-idp.ts PORT API_AUDIENCE SPA_REDIRECT_URI
+// Usage: node test/support/vendor-idp.ts PORT API_AUDIENCE SPA_REDIRECT_URI [DEFAULT_EMAIL]
 import http from 'node:http';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 
-const [portArgument, audience, redirectUri] = process.argv.slice(2) as [string, string, string];
+const [portArgument, audience, redirectUri, defaultEmail = 'ellen@abc-inc.example'] = process.argv.slice(2) as [string, string, string, string?];
 const issuer = `http://127.0.0.1:${portArgument}/`;
 const NS = 'https://api.abc-inc.example/';
 const USER_PERMISSIONS = ['read:timesheets', 'create:timesheets', 'delete:timesheets'];
@@ -25,6 +25,7 @@ const configuration: Configuration = {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [redirectUri],
+      post_logout_redirect_uris: [new URL('/', redirectUri).href],
     },
     {
       client_id: 'vendor-m2m',
@@ -91,11 +92,12 @@ const configuration: Configuration = {
 const provider = new Provider(issuer, configuration);
 const callback = provider.callback();
 
-// Sign-in is automatic for the user named by login_hint; consent grants what was asked.
+// Sign-in is automatic for the user named by login_hint (else DEFAULT_EMAIL); consent grants what was asked.
 async function interact(req: http.IncomingMessage, res: http.ServerResponse) {
   const { prompt, params, session, grantId } = await provider.interactionDetails(req, res);
   if (prompt.name === 'login') {
-    return provider.interactionFinished(req, res, { login: { accountId: String(params.login_hint) } }, { mergeWithLastSubmission: false });
+    const accountId = typeof params.login_hint === 'string' ? params.login_hint : defaultEmail;
+    return provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
   }
   const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId: session!.accountId, clientId: String(params.client_id) });
   const details = prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
