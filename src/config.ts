@@ -38,7 +38,11 @@ export interface Config {
   readonly tokenAlgorithms: readonly string[];
   readonly requireAtJwtTyp: boolean;
   readonly scopeClaim: ScopeClaim;
-  readonly trustProxy: boolean;
+  /**
+   * Which proxies' X-Forwarded-* headers to believe: false, a hop count, or a list of addresses/CIDRs
+   * (Fastify's trustProxy). `true` trusts every hop, so a client could pick its own address.
+   */
+  readonly trustProxy: boolean | number | string[];
   readonly logLevel: string;
   /** The http-on-localhost waiver for the implicit client's redirect URIs (never in production). */
   readonly implicitLocalhostWaiver: boolean;
@@ -191,7 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     tokenAlgorithms: algorithms,
     requireAtJwtTyp: boolean('REQUIRE_AT_JWT_TYP', embeddedProvider),
     scopeClaim: oneOf('SCOPE_CLAIM', ['scope', 'permissions'] as const, 'scope'),
-    trustProxy: boolean('TRUST_PROXY', false),
+    trustProxy: trustProxySetting(read('TRUST_PROXY'), problems),
     logLevel: oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     implicitLocalhostWaiver: !production && localHttp,
     loginThrottle: {
@@ -218,6 +222,17 @@ function productionProblems(config: Config): string[] {
     problems.push(`the issuer ${config.oidcIssuer} must use https in production (http is allowed on loopback only)`);
   }
   return problems;
+}
+
+function trustProxySetting(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  const value = raw?.toLowerCase();
+  if (value === undefined || ['false', 'no', 'off', '0'].includes(value)) return false;
+  if (value === 'true' || value === 'yes' || value === 'on') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const addresses = value.split(',').map((a) => a.trim()).filter(Boolean);
+  if (addresses.every((a) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(a))) return addresses;
+  problems.push(`TRUST_PROXY must be false, a number of proxy hops, or proxy addresses/CIDRs (got "${raw}")`);
+  return false;
 }
 
 function ensureTrailingSlash(value: string): string {

@@ -1,5 +1,8 @@
 // A per-instance fixed-window counter for request rate limits (the token endpoint). Each instance
-// counts on its own: with N instances the effective limit is up to N times the setting.
+// counts on its own: with N instances the effective limit is up to N times the setting. Bounded:
+// past MAX_KEYS the oldest windows are dropped, so a flood of new keys cannot grow memory.
+
+const MAX_KEYS = 100_000;
 
 export class RateWindow {
   readonly #limit: number;
@@ -18,6 +21,8 @@ export class RateWindow {
     let entry = this.#counts.get(key);
     if (!entry || now - entry.start >= this.#windowMs) {
       entry = { count: 0, start: now };
+      this.#counts.delete(key);
+      if (this.#counts.size >= MAX_KEYS) this.#counts.delete(this.#counts.keys().next().value!);
       this.#counts.set(key, entry);
     }
     entry.count++;

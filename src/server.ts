@@ -30,6 +30,8 @@ export interface BuildOptions {
 }
 
 const THEME_CSS = new URL('./web/theme.css', import.meta.url);
+
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 const READINESS_TIMEOUT_MS = 2000;
 
 export async function buildSystem(config: Config, options: BuildOptions = {}): Promise<System> {
@@ -40,11 +42,13 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
     logger: loggerOptions(config.logLevel, options.logStream),
     // Our onResponse hook writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: config.trustProxy,
+    // A hop count trusts that many proxies in front of us (and no client-supplied address).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
+    // 1 MiB: an upload batch of 1,000 entries fits; a larger body is refused with 413.
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -79,7 +83,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       const tenant = await bootstrapTenant(config, database.stores);
       if (tenant.demoSeeded) {
         app.log.warn(
-          'DEMO MODE: demo users with a published password (see README) are active. Never expose this instance.',
+          'DEMO MODE: demo credentials published in the README (users, import secret) are active. Never expose this instance.',
         );
       }
       identity = await identityPlugin(app, {
@@ -98,6 +102,8 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
         ? localKeySource(identity.keySet, publicJwks)
         : remoteKeySource(config.oidcIssuer, { refreshMs: config.jwksRefreshSeconds * 1000 });
       await app.register(apiPlugin, { prefix: '/api', config, stores: database.stores, keys: apiKeys });
+      const keys = apiKeys;
+      app.addHook('onClose', async () => keys.close());
     }
 
     if (config.parts.has('web')) await app.register(webPlugin, { config });

@@ -2,9 +2,9 @@
 // against a real HTTP server playing the provider.
 import { createServer, type Server } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tokenVerifier } from '../src/api/auth.ts';
-import { remoteKeySource } from '../src/api/keys.ts';
+import { remoteKeySource, type KeySource } from '../src/api/keys.ts';
 
 const AUDIENCE = 'https://api.abc-inc.example/timesheets';
 
@@ -19,13 +19,15 @@ describe('remote issuer keys', () => {
   let published: JWK[] = [];
   let up = true;
   let jwksFetches = 0;
+  /** What the discovery document claims as issuer (normally the truth). */
+  let announcedIssuer: string | undefined;
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       if (!up) return response.destroy();
       if (request.url === '/.well-known/openid-configuration') {
         response.setHeader('content-type', 'application/json');
-        return response.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+        return response.end(JSON.stringify({ issuer: announcedIssuer ?? issuer, jwks_uri: `${issuer}/jwks` }));
       }
       if (request.url === '/jwks') {
         jwksFetches++;
@@ -51,11 +53,16 @@ describe('remote issuer keys', () => {
       .setExpirationTime('5m')
       .sign(key.privateKey);
 
-  const verifierWith = (options: Parameters<typeof remoteKeySource>[1]) =>
-    tokenVerifier(
+  const sources: KeySource[] = [];
+  afterEach(() => sources.splice(0).forEach((source) => source.close()));
+  const verifierWith = (options: Parameters<typeof remoteKeySource>[1]) => {
+    const source = remoteKeySource(issuer, options);
+    sources.push(source);
+    return tokenVerifier(
       { issuer, audience: AUDIENCE, algorithms: ['RS256'], requireAtJwtTyp: true, scopeClaim: 'scope', claimNamespace: 'https://api.abc-inc.example/' },
-      remoteKeySource(issuer, options),
+      source,
     );
+  };
 
   it('verifies with keys found through discovery, and keeps the last good set while the provider is down', async () => {
     const first = await newKey('k1');
@@ -74,38 +81,57 @@ describe('remote issuer keys', () => {
   it('refetches on an unknown kid (a rotation), at most once per cooldown', async () => {
     const first = await newKey('k1');
     published = [first.jwk];
-    const verifier = verifierWith({ unknownKidCooldownMs: 60_000 });
-    await verifier.verify(await sign(first));
+    const patient = verifierWith({ unknownKidCooldownMs: 60_000 });
+    await patient.verify(await sign(first));
     const second = await newKey('k2');
     published = [first.jwk, second.jwk];
-    // The first unknown kid waits for the cooldown window since the initial load.
-    await expect(verifier.verify(await sign(second))).rejects.toThrow();
-    const eager = verifierWith({ unknownKidCooldownMs: 0 });
     jwksFetches = 0;
+    // Within the cooldown since the last fetch an unknown kid triggers nothing.
+    await expect(patient.verify(await sign(second))).rejects.toThrow();
+    expect(jwksFetches).toBe(0);
+
+    const eager = verifierWith({ unknownKidCooldownMs: 0 });
     expect((await eager.verify(await sign(second))).sub).toBe('usr_1');
-    const forged = await newKey('k9');
-    await expect(eager.verify(await sign(forged))).rejects.toThrow();
-    expect(jwksFetches).toBeLessThanOrEqual(3);
+    const before = jwksFetches;
+    await expect(eager.verify(await sign(await newKey('k9')))).rejects.toThrow();
+    expect(jwksFetches).toBe(before + 1);
   });
 
   it('refuses a discovery document that names another issuer', async () => {
     const key = await newKey('k1');
     published = [key.jwk];
-    const verifier = tokenVerifier(
-      { issuer: `${issuer}/other`, audience: AUDIENCE, algorithms: ['RS256'], requireAtJwtTyp: true, scopeClaim: 'scope', claimNamespace: 'x/' },
-      remoteKeySource(issuer.replace('127.0.0.1', 'localhost')),
-    );
-    await expect(verifier.verify(await sign(key))).rejects.toThrow();
+    const token = await sign(key);
+    expect((await verifierWith({}).verify(token)).sub).toBe('usr_1');
+    announcedIssuer = 'https://impostor.example';
+    try {
+      // Same token, same keys; only the discovery document lies about whose it is.
+      await expect(verifierWith({}).verify(token)).rejects.toThrow(/keys could not be loaded/);
+    } finally {
+      announcedIssuer = undefined;
+    }
+  });
+
+  it('loads the keys before any token arrives, and keeps them fresh in the background', async () => {
+    const key = await newKey('k1');
+    published = [key.jwk];
+    jwksFetches = 0;
+    const source = remoteKeySource(issuer, { refreshMs: 150 });
+    try {
+      await vi.waitFor(() => expect(source.ready()).toBe(true));
+      await vi.waitFor(() => expect(jwksFetches).toBeGreaterThanOrEqual(3), { timeout: 2000 });
+    } finally {
+      source.close();
+    }
   });
 
   it('stops trusting keys that are older than the stale limit', async () => {
     const key = await newKey('k1');
     published = [key.jwk];
-    const verifier = verifierWith({ maxStaleMs: 50, refreshMs: 0, unknownKidCooldownMs: 60_000 });
+    const verifier = verifierWith({ maxStaleMs: 200, refreshMs: 0, unknownKidCooldownMs: 60_000 });
     await verifier.verify(await sign(key));
     up = false;
     try {
-      await new Promise((resolve) => setTimeout(resolve, 80));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       await expect(verifier.verify(await sign(key))).rejects.toThrow();
     } finally {
       up = true;

@@ -402,6 +402,15 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
       expect(pending.map((e: { external_id: string }) => e.external_id).sort()).toEqual(['ext-1', 'ext-6']);
     });
 
+    it('does not bring back an imported entry its owner deleted when the same file is imported again', async () => {
+      const first = await importJob('POST', '/api/timesheets/upload', { entries: [item('gone-1', { date: '2026-05-11' })] });
+      const id = first.body.results[0].id;
+      expect((await carl('DELETE', `/api/timesheets/${id}`)).status).toBe(204);
+      const again = await importJob('POST', '/api/timesheets/upload', { entries: [item('gone-1', { date: '2026-05-11' })] });
+      expect(again.body).toMatchObject({ created: 0, duplicates: 1 });
+      expect((await carl('GET', '/api/timesheets?from=2026-05-11&to=2026-05-11')).body.items).toHaveLength(0);
+    });
+
     it('applies the 24-hour rule across the batch and the stored entries, and refuses more than 1000 items', async () => {
       const result = await importJob('POST', '/api/timesheets/upload', {
         entries: [item('day-1', { date: '2026-05-04', hours: 12 }), item('day-2', { date: '2026-05-04', hours: 12 }), item('day-3', { date: '2026-05-04', hours: 1 })],

@@ -197,15 +197,37 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
     expect(tokens.refresh_token).toBeTruthy();
   });
 
-  describe('implicit (id_token token), as the guide did it', () => {
+  it('refuses the implicit flow unless AUTH_FLOW=implicit chose it', async () => {
+    const url = new URL(`${running.issuer}/auth`);
+    url.search = new URLSearchParams({
+      client_id: SPA_CLIENT_ID,
+      response_type: 'id_token token',
+      redirect_uri: `${running.baseUrl}/callback`,
+      scope: 'openid read:timesheets',
+      nonce: 'n',
+      state: 'abc',
+    }).toString();
+    const location = (await fetch(url, { redirect: 'manual' })).headers.get('location') ?? '';
+    expect(location).toMatch(/error=invalid_request&error_description=requested\+response_type\+is\+not\+allowed/);
+    expect(location).not.toContain('access_token');
+  });
+
+  describe('implicit (id_token token), as the guide did it, with AUTH_FLOW=implicit', () => {
+    let implicit: RunningSystem;
+    beforeAll(async () => {
+      implicit = await startSystem(engine, { env: { AUTH_FLOW: 'implicit' } });
+    });
+    afterAll(async () => implicit?.stop());
+
     it('returns both tokens in the fragment with nonce and a matching at_hash', async () => {
       const nonce = client.randomNonce();
       const state = client.randomState();
-      const { params } = await signInImplicit(running.issuer, running.baseUrl, { email: 'maria@abc-inc.example', nonce, state });
+      const { params } = await signInImplicit(implicit.issuer, implicit.baseUrl, { email: 'maria@abc-inc.example', nonce, state });
       expect(params.get('state')).toBe(state);
       const accessToken = params.get('access_token')!;
-      const { payload: idToken } = await jwtVerify(params.get('id_token')!, jwks, {
-        issuer: running.issuer,
+      const implicitKeys = createRemoteJWKSet(new URL(`${implicit.issuer}/jwks`));
+      const { payload: idToken } = await jwtVerify(params.get('id_token')!, implicitKeys, {
+        issuer: implicit.issuer,
         audience: SPA_CLIENT_ID,
         algorithms: ['RS256'],
       });
@@ -213,17 +235,17 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
       const digest = createHash('sha256').update(accessToken).digest();
       expect(idToken.at_hash).toBe(digest.subarray(0, 16).toString('base64url'));
       expect(idToken.email).toBe('maria@abc-inc.example');
-      const { payload } = await verifyAccessToken(accessToken);
+      const { payload } = await jwtVerify(accessToken, implicitKeys, { issuer: implicit.issuer, audience: AUDIENCE, typ: 'at+jwt' });
       expect(String(payload.scope).split(' ')).toContain('approve:timesheets');
       expect(params.get('refresh_token')).toBeNull();
     });
 
     it('refuses an implicit request without a nonce', async () => {
-      const url = new URL(`${running.issuer}/auth`);
+      const url = new URL(`${implicit.issuer}/auth`);
       url.search = new URLSearchParams({
         client_id: SPA_CLIENT_ID,
         response_type: 'id_token token',
-        redirect_uri: `${running.baseUrl}/callback`,
+        redirect_uri: `${implicit.baseUrl}/callback`,
         scope: 'openid',
         state: 'abc',
       }).toString();

@@ -3,7 +3,7 @@
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.ts';
 import { parseScope } from '../domain/access.ts';
-import type { KeySource } from './keys.ts';
+import { KeysUnavailableError, type KeySource } from './keys.ts';
 
 export interface Caller {
   readonly sub: string;
@@ -16,6 +16,8 @@ export interface Caller {
     readonly name: string;
     readonly kind: string;
     readonly roles: readonly string[];
+    /** False when the token carried no trustworthy email (`email` is then the subject). */
+    readonly emailKnown: boolean;
   };
 }
 
@@ -79,16 +81,24 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, 
     );
     // Client credentials: the subject is the client itself (oidc-provider), or the hosted vendor's
     // "<client>@clients" with gty=client-credentials.
-    const machine = sub === clientId || payload.gty === 'client-credentials' || sub.endsWith('@clients');
+    const machine =
+      sub === clientId ||
+      payload.gty === 'client-credentials' ||
+      sub.endsWith('@clients') ||
+      // Keycloak's service accounts
+      stringClaim(payload.preferred_username)?.startsWith('service-account-') === true;
     if (machine) return { sub, clientId, scopes };
     const roles = payload[`${ns}roles`];
+    // The namespaced claim is set by the tenant's own rules; a bare `email` counts only when verified.
+    const email = stringClaim(payload[`${ns}email`]) ?? (payload.email_verified === true ? stringClaim(payload.email) : undefined);
     return {
       sub,
       clientId,
       scopes,
       person: {
         sub,
-        email: stringClaim(payload[`${ns}email`]) ?? stringClaim(payload.email) ?? sub,
+        email: email ?? sub,
+        emailKnown: email !== undefined,
         name: stringClaim(payload[`${ns}name`]) ?? stringClaim(payload.name) ?? stringClaim(payload[`${ns}email`]) ?? sub,
         kind: stringClaim(payload[`${ns}kind`]) ?? 'employee',
         roles: Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [],
@@ -115,6 +125,7 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, 
         cache.set(token, caller, payload.exp!);
         return caller;
       } catch (error) {
+        if (error instanceof KeysUnavailableError) throw error;
         throw new InvalidTokenError(error instanceof Error ? error.message : 'invalid token', { cause: error });
       }
     },

@@ -49,7 +49,6 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
     }
     const caller = await verifier.verify(token);
     request.caller = caller;
-    if (caller.person && onPerson) await onPerson(caller.person);
     if (auth.principal === 'person' && !caller.person) {
       return sendProblem(reply, problem(403, 'This route serves people; machine clients may only upload.'));
     }
@@ -60,6 +59,7 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
       reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${auth.scope}"`);
       return sendProblem(reply, problem(403, `This needs the ${auth.scope} scope.`));
     }
+    if (caller.person && onPerson) await onPerson(caller.person);
   });
 }
 

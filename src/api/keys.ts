@@ -6,9 +6,18 @@ import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jos
 export interface KeySource {
   /** jose's key resolver for jwtVerify. */
   readonly resolve: JWTVerifyGetKey;
-  /** True once a key set has been loaded (for readiness). */
+  /** True while a trusted key set is loaded (for readiness). */
   ready(): boolean;
+  /** Stops background refreshing. */
+  close(): void;
 }
+
+/** The issuer's keys cannot be had: the API answers 503 (not 401: the token may be fine). */
+export class KeysUnavailableError extends Error {}
+
+/** How soon a failed key fetch is retried in the background, and the fastest the timer runs. */
+const RETRY_MS = 5000;
+const MIN_PERIOD_MS = 100;
 
 /** Keys held in this process (the embedded provider), rebuilt only when the set changes. */
 export function localKeySource<K extends { readonly fingerprint: string }>(
@@ -25,6 +34,7 @@ export function localKeySource<K extends { readonly fingerprint: string }>(
       return cached.resolve(header, token);
     },
     ready: () => true,
+    close: () => undefined,
   };
 }
 
@@ -47,8 +57,9 @@ export const REMOTE_KEY_DEFAULTS = {
 } as const;
 
 /**
- * The issuer's keys from its discovery document: cached, refetched in the background and on an
- * unknown kid (rate limited), and the last good set kept for `maxStaleMs` when the provider is down.
+ * The issuer's keys from its discovery document: loaded at once, refetched in the background every
+ * `refreshMs` and on an unknown kid (rate limited), and the last good set kept for `maxStaleMs` when
+ * the provider is down.
  */
 export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}): KeySource {
   const settings = { ...REMOTE_KEY_DEFAULTS, ...options };
@@ -85,28 +96,29 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
     return inflight;
   }
 
+  // Load now and keep the set fresh in the background, so readiness never waits for traffic.
+  const period = Math.max(MIN_PERIOD_MS, Math.min(RETRY_MS, settings.refreshMs));
+  const tick = () => {
+    const now = Date.now();
+    const due = !keys || now - keys.loadedAt >= settings.refreshMs;
+    if (due && now - lastAttempt >= period) refresh().catch(() => undefined);
+  };
+  tick();
+  const timer = setInterval(tick, period);
+  timer.unref();
+
   return {
     async resolve(header, token) {
-      const now = Date.now();
-      const stale = !keys || now - keys.loadedAt > settings.refreshMs;
       const unknownKid = keys !== undefined && header.kid !== undefined && !keys.kids.has(header.kid);
-      // Failed attempts are retried at most once per cooldown, whatever triggers them.
-      const mayFetch = now - lastAttempt > Math.min(settings.unknownKidCooldownMs, settings.refreshMs);
-      if (!keys || (unknownKid && (stale || now - lastAttempt > settings.unknownKidCooldownMs))) {
-        // Must wait: nothing loaded yet, or a key we have not seen (a rotation) and a refetch is due.
-        if (!keys || mayFetch) {
-          await refresh().catch((error: unknown) => {
-            if (!keys) throw error;
-          });
-        }
-      } else if (stale && mayFetch) {
-        // Refresh in the background; verify with what we have meanwhile.
-        refresh().catch(() => undefined);
+      if (!keys || (unknownKid && Date.now() - lastAttempt > settings.unknownKidCooldownMs)) {
+        // Nothing loaded yet, or a key we have not seen (a rotation): one refetch, rate limited.
+        await refresh().catch(() => undefined);
       }
-      if (!keys) throw new Error('no keys');
-      if (now - keys.loadedAt > settings.maxStaleMs) throw new Error('the issuer keys are too old to trust');
+      if (!keys) throw new KeysUnavailableError('the issuer keys could not be loaded');
+      if (Date.now() - keys.loadedAt > settings.maxStaleMs) throw new KeysUnavailableError('the issuer keys are too old to trust');
       return keys.resolve(header, token);
     },
-    ready: () => keys !== undefined,
+    ready: () => keys !== undefined && Date.now() - keys.loadedAt <= settings.maxStaleMs,
+    close: () => clearInterval(timer),
   };
 }

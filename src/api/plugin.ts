@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { API_SCOPES } from '../domain/access.ts';
+import { API_SCOPES, SCOPE_DESCRIPTIONS } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { tokenVerifier } from './auth.ts';
 import { installGuard } from './guard.ts';
@@ -16,7 +16,7 @@ import { accountRoutes } from './routes/account.ts';
 import { approvalRoutes } from './routes/approvals.ts';
 import { entryRoutes } from './routes/entries.ts';
 import { uploadRoutes } from './routes/upload.ts';
-import { EntrySchema, ProblemSchema, SCOPE_DESCRIPTIONS } from './schemas.ts';
+import { EntrySchema, ProblemSchema } from './schemas.ts';
 import { timesheetService } from './timesheets.ts';
 import { addSharedSchema, validatorCompiler } from './validation.ts';
 
@@ -26,12 +26,44 @@ import { addSharedSchema, validatorCompiler } from './validation.ts';
  */
 function rememberPeople(stores: Stores) {
   const seen = new Map<string, string>();
-  return async (person: { sub: string; email: string; name: string; kind: string; roles: readonly string[] }) => {
-    const fingerprint = `${person.email}|${person.name}`;
+  return async (person: { sub: string; email: string; emailKnown: boolean; name: string; kind: string; roles: readonly string[] }) => {
+    if (!person.emailKnown) return;
+    const fingerprint = `${person.email}|${person.name}|${person.kind}|${person.roles.join(' ')}`;
     if (seen.get(person.sub) === fingerprint) return;
     await stores.users.rememberExternal({ id: person.sub, email: person.email, name: person.name, kind: person.kind, roles: person.roles });
     if (seen.size > 100_000) seen.clear();
     seen.set(person.sub, fingerprint);
+  };
+}
+
+/**
+ * How clients get tokens: the embedded provider's endpoints are known; an external provider's
+ * are found through its discovery document (their paths differ from vendor to vendor).
+ */
+function securityScheme(config: Config) {
+  const description = 'JWT access tokens for this API (Authorization: Bearer …)';
+  if (!config.embeddedProvider) {
+    return {
+      type: 'openIdConnect' as const,
+      description,
+      openIdConnectUrl: `${config.oidcIssuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+    };
+  }
+  const userScopes = API_SCOPES.filter((scope) => scope !== 'batch:upload');
+  return {
+    type: 'oauth2' as const,
+    description,
+    flows: {
+      authorizationCode: {
+        authorizationUrl: `${config.oidcIssuer}/auth`,
+        tokenUrl: `${config.oidcIssuer}/token`,
+        scopes: Object.fromEntries(userScopes.map((scope) => [scope, SCOPE_DESCRIPTIONS[scope]])),
+      },
+      clientCredentials: {
+        tokenUrl: `${config.oidcIssuer}/token`,
+        scopes: { 'batch:upload': SCOPE_DESCRIPTIONS['batch:upload'] },
+      },
+    },
   };
 }
 
@@ -40,9 +72,6 @@ export interface ApiOptions {
   readonly stores: Stores;
   readonly keys: KeySource;
 }
-
-/** Upload batches (1000 entries) fit comfortably; anything larger is refused with 413. */
-const API_BODY_LIMIT = 1024 * 1024;
 
 export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: ApiOptions): Promise<void> {
   const verifier = tokenVerifier(
@@ -94,23 +123,7 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
       },
       servers: [{ url: `${config.publicUrl}` }],
       components: {
-        securitySchemes: {
-          bearer: {
-            type: 'oauth2',
-            description: 'RFC 9068 JWT access tokens (Authorization: Bearer …)',
-            flows: {
-              authorizationCode: {
-                authorizationUrl: `${config.oidcIssuer}/auth`,
-                tokenUrl: `${config.oidcIssuer}/token`,
-                scopes: Object.fromEntries(API_SCOPES.filter((s) => s !== 'batch:upload').map((s) => [s, SCOPE_DESCRIPTIONS[s]])),
-              },
-              clientCredentials: {
-                tokenUrl: `${config.oidcIssuer}/token`,
-                scopes: { 'batch:upload': SCOPE_DESCRIPTIONS['batch:upload'] },
-              },
-            },
-          },
-        },
+        securitySchemes: { bearer: securityScheme(config) },
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -135,9 +148,6 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
         statusCode: 429,
         message: `Too many requests; retry in ${context.after}.`,
       }),
-    });
-    guardedScope.addHook('onRoute', (route) => {
-      route.bodyLimit ??= API_BODY_LIMIT;
     });
     await guardedScope.register(entryRoutes, { service });
     await guardedScope.register(approvalRoutes, { service });

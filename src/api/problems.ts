@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldError, type Subject } from '../domain/errors.ts';
 import { InvalidTokenError } from './auth.ts';
+import { KeysUnavailableError } from './keys.ts';
 
 export interface Problem {
   readonly status: number;
@@ -85,6 +86,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof InvalidTokenError) {
     reply.header('www-authenticate', 'Bearer error="invalid_token"');
     return sendProblem(reply, problem(401, 'The access token is missing, expired or not valid for this API.'));
+  }
+  if (error instanceof KeysUnavailableError) {
+    request.log.error({ err: error }, 'issuer keys unavailable');
+    reply.header('retry-after', '5');
+    return sendProblem(reply, problem(503, 'Access tokens cannot be checked right now. Try again shortly.'));
   }
   if (error.validation) {
     const part = error.validationContext ?? 'body';

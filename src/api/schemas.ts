@@ -1,6 +1,5 @@
 // The API's request and response shapes: one source for validation, TypeScript types and OpenAPI.
 import { Type, type Static } from 'typebox';
-import { API_SCOPES } from '../domain/access.ts';
 import { ENTRY_STATUSES, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH, MAX_REASON_LENGTH } from '../domain/entries.ts';
 
 export const MAX_UPLOAD_ENTRIES = 1000;
@@ -176,11 +175,3 @@ export const ProblemSchema = Type.Object(
   },
   { $id: 'Problem' },
 );
-
-export const SCOPE_DESCRIPTIONS: Record<(typeof API_SCOPES)[number], string> = {
-  'read:timesheets': 'Read your own entries, summaries and projects',
-  'create:timesheets': 'Log and edit your own entries',
-  'delete:timesheets': 'Delete your own entries that are not approved',
-  'approve:timesheets': "Approve or reject other people's pending entries",
-  'batch:upload': 'Push entries for others (the import job)',
-};

@@ -6,6 +6,7 @@ import {
   assertDailyLimit,
   assertDecisionReason,
   assertValidHours,
+  CHANGEABLE_STATUSES,
   dailyLimitProblem,
   decisionObstacle,
   statusAfterDecision,
@@ -66,6 +67,34 @@ function decodeCursor(cursor: string): { date: string; id: string } {
   throw invalid('the cursor is not one this API gave out', [{ field: 'cursor', message: 'is invalid' }]);
 }
 
+/** A new pending entry as stored: by a person for themselves, or imported by a client. */
+function newEntryRow(
+  owner: Person,
+  input: { date: string; project: string; notes?: string | null },
+  centihours: number,
+  imported?: { externalId: string; clientId: string; at: string },
+): EntriesTable {
+  const at = imported?.at ?? new Date().toISOString();
+  return {
+    id: newEntryId(),
+    user_id: owner.sub,
+    user_email: owner.email,
+    user_name: owner.name,
+    date: input.date,
+    project: input.project,
+    centihours,
+    notes: input.notes ?? null,
+    status: 'pending',
+    rejection_reason: null,
+    external_id: imported?.externalId ?? null,
+    source_client_id: imported?.clientId ?? null,
+    created_at: at,
+    updated_at: at,
+    decided_by: null,
+    decided_at: null,
+  };
+}
+
 export function timesheetService(stores: Stores) {
   const { entries } = stores;
   const now = () => new Date().toISOString();
@@ -103,25 +132,7 @@ export function timesheetService(stores: Stores) {
       assertValidHours(input.hours);
       const project = await canonicalProject(input.project);
       const centihours = toCentihours(input.hours);
-      const stamp = now();
-      const row: EntriesTable = {
-        id: newEntryId(),
-        user_id: owner.sub,
-        user_email: owner.email,
-        user_name: owner.name,
-        date: input.date,
-        project,
-        centihours,
-        notes: input.notes ?? null,
-        status: 'pending',
-        rejection_reason: null,
-        external_id: null,
-        source_client_id: null,
-        created_at: stamp,
-        updated_at: stamp,
-        decided_by: null,
-        decided_at: null,
-      };
+      const row = newEntryRow(owner, { ...input, project }, centihours);
       await entries.transaction(async (tx) => {
         await entries.lockDays(tx, [{ userId: owner.sub, date: input.date }]);
         assertDailyLimit(await entries.centihoursOn(tx, owner.sub, input.date), centihours);
@@ -141,7 +152,7 @@ export function timesheetService(stores: Stores) {
         await entries.lockDays(tx, [{ userId: owner.sub, date }]);
         assertDailyLimit(await entries.centihoursOn(tx, owner.sub, date, id), centihours);
         const { status, clearsDecision } = statusAfterEdit(toEntry(before));
-        const after = await entries.updateIf(tx, id, ['pending', 'rejected'], {
+        const after = await entries.updateIf(tx, id, CHANGEABLE_STATUSES, {
           date,
           centihours,
           project: project ?? before.project,
@@ -160,9 +171,10 @@ export function timesheetService(stores: Stores) {
       await entries.transaction(async (tx) => {
         const before = await ownedRow(tx, owner, id);
         assertChangeable(toEntry(before), 'delete');
-        if (!(await entries.deleteIf(tx, id, ['pending', 'rejected']))) {
+        if (!(await entries.deleteIf(tx, id, CHANGEABLE_STATUSES))) {
           throw conflict(`entry ${id} was approved meanwhile`, [{ id, message: 'approved entries are immutable' }]);
         }
+        await entries.bury(tx, before);
         await entries.audit(tx, { actor: owner.sub, action: 'entry.delete', subject: id, before: toEntry(before) });
       });
     },
@@ -289,24 +301,13 @@ export function timesheetService(stores: Stores) {
           dayTotals.set(dayKey, (dayTotals.get(dayKey) ?? 0) + centihours);
           inBatch.set(item.external_id, index);
           const owner = owners.get(normalizeEmail(item.email))!;
-          rows.push({
-            id: newEntryId(),
-            user_id: ownerId,
-            user_email: owner.email,
-            user_name: owner.name,
-            date: item.date,
-            project,
-            centihours,
-            notes: item.notes ?? null,
-            status: 'pending',
-            rejection_reason: null,
-            external_id: item.external_id,
-            source_client_id: clientId,
-            created_at: stamp,
-            updated_at: stamp,
-            decided_by: null,
-            decided_at: null,
-          });
+          rows.push(
+            newEntryRow({ sub: ownerId, email: owner.email, name: owner.name }, { ...item, project }, centihours, {
+              externalId: item.external_id,
+              clientId,
+              at: stamp,
+            }),
+          );
         }
         const created = await entries.insertImported(tx, rows);
         for (const row of rows) {

@@ -20,6 +20,18 @@ export const USER_API_SCOPES: readonly ApiScope[] = [
 
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
 
+/** What each scope lets its holder do, in words people read (API docs, the Profile screen). */
+export const SCOPE_DESCRIPTIONS: Readonly<Record<ApiScope | 'openid' | 'profile' | 'email', string>> = {
+  openid: 'Sign in',
+  profile: 'Your name',
+  email: 'Your email address',
+  'read:timesheets': 'Read your own entries, summaries and projects',
+  'create:timesheets': 'Log and edit your own entries',
+  'delete:timesheets': 'Delete your own entries that are not approved',
+  'approve:timesheets': "Approve or reject other people's pending entries",
+  'batch:upload': 'Push entries for others (the import job)',
+};
+
 export const ROLES = ['employee', 'manager', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

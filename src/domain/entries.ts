@@ -72,9 +72,12 @@ export function assertDailyLimit(otherCentihoursThatDay: number, newCentihours: 
   }
 }
 
+/** The statuses an owner may still edit or delete (approved entries are immutable). */
+export const CHANGEABLE_STATUSES: readonly EntryStatus[] = ['pending', 'rejected'];
+
 /** Approved entries are immutable: neither edited nor deleted. */
 export function assertChangeable(entry: Pick<Entry, 'id' | 'status'>, action: 'edit' | 'delete'): void {
-  if (entry.status === 'approved') {
+  if (!CHANGEABLE_STATUSES.includes(entry.status)) {
     const message = `entry ${entry.id} is approved and can no longer be ${action === 'edit' ? 'edited' : 'deleted'}`;
     throw conflict(message, [{ id: entry.id, message: 'approved entries are immutable' }]);
   }

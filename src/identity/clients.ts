@@ -28,8 +28,10 @@ export function generateClientSecret(): string {
 }
 
 function spaMetadata(config: Config): ClientMetadata {
-  // oidc-provider allows implicit only with https redirects, except on a developer's loopback.
-  const implicit = config.publicUrl.startsWith('https:') || config.implicitLocalhostWaiver;
+  // The guide's Implicit flow only when chosen (AUTH_FLOW=implicit): otherwise a crafted link could
+  // still have tokens put in a URL fragment. oidc-provider allows it only with https redirects,
+  // except on a developer's loopback (the waiver).
+  const implicit = config.authFlow === 'implicit' && (config.publicUrl.startsWith('https:') || config.implicitLocalhostWaiver);
   return {
     client_id: config.spaClientId,
     client_name: 'Timesheets SPA',

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import { RateWindow } from '../rate-window.ts';
 import type { Stores } from '../storage/index.ts';
@@ -13,23 +14,6 @@ import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
-
-/** Who asks for tokens: the client of a Basic-authenticated request, else the address. */
-function tokenRequester(req: IncomingMessage): string {
-  const basic = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-  if (basic) {
-    const decoded = Buffer.from(basic, 'base64').toString('utf8');
-    const encoded = decoded.slice(0, Math.max(0, decoded.indexOf(':')));
-    try {
-      // RFC 6749 §2.3.1: the client id in Basic credentials is form-urlencoded.
-      const clientId = decodeURIComponent(encoded.replace(/\+/g, ' '));
-      if (clientId) return `client:${clientId.slice(0, 200)}`;
-    } catch {
-      // a malformed encoding counts against the address
-    }
-  }
-  return `address:${req.socket.remoteAddress ?? 'unknown'}`;
-}
 
 export interface IdentityOptions {
   readonly config: Config;
@@ -98,7 +82,9 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         req.url = req.url!.slice(OIDC_PREFIX.length) || '/';
         const path = req.url.split('?')[0];
         if (req.method === 'POST' && path === '/token') {
-          const wait = tokenRequests.hit(tokenRequester(req));
+          // Per address (proxy-aware): a claimed client id is not authenticated yet, so keying on it
+          // would let anyone spend the import job's budget.
+          const wait = tokenRequests.hit(request.ip);
           if (wait > 0) {
             res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
             res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
@@ -149,10 +135,25 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   async function details(request: FastifyRequest, reply: FastifyReply) {
     try {
       return await current.provider.interactionDetails(request.raw, reply.raw);
-    } catch {
+    } catch (error) {
+      // Anything but a missing or expired interaction (a database outage, say) is not the user's doing.
+      if (!(error instanceof errors.SessionNotFound)) throw error;
       sendPage(reply, 400, errorPage('Sign-in expired', 'This sign-in page has expired. Go back to the app and sign in again.'));
       return undefined;
     }
+  }
+
+  /** The sign-in page of one interaction, as first shown or shown again with an error. */
+  async function signInPageFor(uid: string, params: Record<string, unknown>, shown: { email?: string; error?: string } = {}) {
+    const client = await current.provider.Client.find(String(params.client_id));
+    return signInPage({
+      action: `${INTERACTION_PATH}/${uid}/login`,
+      cancelUrl: `${INTERACTION_PATH}/${uid}/abort`,
+      email: shown.email ?? (typeof params.login_hint === 'string' ? params.login_hint : undefined),
+      error: shown.error,
+      clientName: client?.clientName,
+      demo: config.demo,
+    });
   }
 
   // The sign-in pages, in their own scope: only they accept form bodies.
@@ -162,8 +163,8 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
       const interaction = await details(request, reply);
       if (!interaction) return reply;
       const { uid, prompt, params } = interaction;
-      const client = await current.provider.Client.find(String(params.client_id));
       if (prompt.name === 'consent') {
+        const client = await current.provider.Client.find(String(params.client_id));
         // First-party clients never ask: the grant was computed from the user's roles (loadExistingGrant).
         // oidc-provider still stops native apps here once; the grant is already in place.
         if (client?.metadata().first_party && interaction.grantId) {
@@ -171,18 +172,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         }
         return finish(request, reply, { error: 'access_denied', error_description: 'consent is not available for this client' });
       }
-      return sendPage(
-        reply,
-        200,
-        signInPage({
-          action: `${INTERACTION_PATH}/${uid}/login`,
-          cancelUrl: `${INTERACTION_PATH}/${uid}/abort`,
-          email: typeof params.login_hint === 'string' ? params.login_hint : undefined,
-          clientName: client?.clientName,
-          demo: config.demo,
-        }),
-        formTargetsOf(params.redirect_uri),
-      );
+      return sendPage(reply, 200, await signInPageFor(uid, params), formTargetsOf(params.redirect_uri));
     });
 
     pages.post<{ Params: { uid: string }; Body: Record<string, unknown> }>(
@@ -194,36 +184,28 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         if (prompt.name !== 'login') return sendPage(reply, 400, errorPage('Sign-in failed', 'Unexpected sign-in step.'));
         const email = typeof request.body?.email === 'string' ? request.body.email.trim().slice(0, 320) : '';
         const password = typeof request.body?.password === 'string' ? request.body.password.slice(0, 1024) : '';
-        const page = (error: string) =>
-          signInPage({
-            action: `${INTERACTION_PATH}/${uid}/login`,
-            cancelUrl: `${INTERACTION_PATH}/${uid}/abort`,
-            email,
-            error,
-            demo: config.demo,
-          });
+        const page = (error: string) => signInPageFor(uid, params, { email, error });
         const targets = formTargetsOf(params.redirect_uri);
 
-        if (!email || !password) return sendPage(reply, 400, page('Enter your email and password.'), targets);
-        const verdict = await throttle.check(email, request.ip);
+        if (!email || !password) return sendPage(reply, 400, await page('Enter your email and password.'), targets);
+        const verdict = await throttle.attempt(email, request.ip);
         if (verdict.blocked) {
           reply.header('retry-after', String(verdict.retryAfterSeconds));
           const minutes = Math.ceil(verdict.retryAfterSeconds / 60);
           return sendPage(
             reply,
             429,
-            page(`Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`),
+            await page(`Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`),
             targets,
           );
         }
         const user = await stores.users.findByEmail(email);
         const valid = user ? await verifyPassword(password, user.passwordHash) : await verifyAgainstNothing(password);
         if (!user || !valid || user.disabled) {
-          await throttle.recordFailure(email, request.ip);
           // One message for a wrong email, a wrong password and a disabled account: nothing to enumerate.
-          return sendPage(reply, 401, page('Incorrect email or password.'), targets);
+          return sendPage(reply, 401, await page('Incorrect email or password.'), targets);
         }
-        await throttle.recordSuccess(email);
+        await throttle.succeeded(email, request.ip);
         return finish(request, reply, { login: { accountId: user.id } });
       },
     );

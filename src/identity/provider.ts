@@ -164,9 +164,15 @@ export function createProvider({ config, stores, keySet, cookieKeys }: ProviderD
           let scope: string;
           if (client.clientAuthMethod === 'none') {
             // A user's token: OIDC scopes (so it also works at userinfo, as the guide says) plus
-            // what the user's current roles allow, re-read on every refresh.
+            // what the user's current roles allow, re-read on every refresh. Before anyone has
+            // signed in (the first leg of an authorization request) no token can be issued yet:
+            // then the API's user scopes are named, and the grant (loadExistingGrant) narrows them.
             const account = ctx.oidc.entities.Account as unknown as TenantAccount | undefined;
-            scope = (account ? userScopesFor(account.user.roles) : [...OIDC_USER_SCOPES, ...USER_API_SCOPES]).join(' ');
+            const accountId = account?.accountId ?? ctx.oidc.session?.accountId;
+            const user = account?.user ?? (accountId ? await stores.users.findById(accountId) : undefined);
+            if (user && !user.disabled) scope = userScopesFor(user.roles).join(' ');
+            else if (accountId) scope = OIDC_USER_SCOPES.join(' '); // a gone or disabled account: nothing for the API
+            else scope = [...OIDC_USER_SCOPES, ...USER_API_SCOPES].join(' ');
           } else {
             scope = client.scope ?? '';
           }
@@ -195,7 +201,8 @@ export function createProvider({ config, stores, keySet, cookieKeys }: ProviderD
   };
 
   const provider = new Provider(config.embeddedIssuer, configuration);
-  provider.proxy = config.trustProxy;
+  // Behind a trusted proxy, URLs are built from X-Forwarded-Proto/Host.
+  provider.proxy = config.trustProxy !== false;
 
   // Secrets are stored as hashes (see clients.ts); compare the presented secret against the hash.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(presented: string) {

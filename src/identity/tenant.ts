@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Stores } from '../storage/index.ts';
-import { ensureBuiltInClients } from './clients.ts';
+import { clientSecretMatches, DEMO_IMPORT_SECRET, ensureBuiltInClients, IMPORT_CLIENT_ID } from './clients.ts';
 import { ensureSigningKey } from './keys.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -26,23 +26,35 @@ export interface TenantState {
 export class ProductionGuardError extends Error {}
 
 export async function bootstrapTenant(config: Config, stores: Stores): Promise<TenantState> {
-  if (config.production && (await stores.settings.get(DEMO_MARKER))) {
-    throw new ProductionGuardError(
-      'this database holds the demo tenant (users with published passwords): refusing to start with NODE_ENV=production',
-    );
-  }
+  if (config.production) await assertNoDemoCredentials(stores);
   await ensureSigningKey(stores);
   const cookieKeys = JSON.parse(
     await stores.settings.getOrCreate('cookie_keys', () => JSON.stringify([randomBytes(32).toString('base64url')])),
   ) as string[];
   await ensureBuiltInClients(config, stores);
 
-  let demoSeeded = Boolean(await stores.settings.get(DEMO_MARKER));
-  if (config.demo && !demoSeeded && (await stores.users.count()) === 0) {
+  // Only the instance whose marker insert wins seeds: instances may start together on one database.
+  if (config.demo && (await stores.users.count()) === 0 && (await stores.settings.claim(DEMO_MARKER, new Date().toISOString()))) {
     await seedDemoTenant(stores);
-    demoSeeded = true;
   }
-  return { cookieKeys, demoSeeded };
+  return { cookieKeys, demoSeeded: await demoCredentialsActive(stores) };
+}
+
+/** Demo users or the published demo import secret: credentials anyone can read in the README. */
+async function demoCredentialsActive(stores: Stores): Promise<boolean> {
+  if (await stores.settings.get(DEMO_MARKER)) return true;
+  const importClient = await stores.clients.find(IMPORT_CLIENT_ID);
+  const secretHash = importClient?.metadata.client_secret;
+  return typeof secretHash === 'string' && clientSecretMatches(secretHash, DEMO_IMPORT_SECRET);
+}
+
+async function assertNoDemoCredentials(stores: Stores): Promise<void> {
+  if (await demoCredentialsActive(stores)) {
+    throw new ProductionGuardError(
+      'this database holds demo credentials (demo users or the published import-job secret): refusing to start with ' +
+        'NODE_ENV=production. Rotate the import secret (timesheets client rotate-secret) and use a database without the demo tenant.',
+    );
+  }
 }
 
 async function seedDemoTenant(stores: Stores): Promise<void> {
@@ -51,7 +63,6 @@ async function seedDemoTenant(stores: Stores): Promise<void> {
     await stores.users.create({ ...user, roles: [...user.roles], passwordHash });
   }
   await seedDemoProjects(stores);
-  await stores.settings.set(DEMO_MARKER, new Date().toISOString());
 }
 
 /** The demo projects, when there are no projects at all (also with an external provider). */

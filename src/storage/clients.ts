@@ -30,12 +30,15 @@ export function clientStore(db: Db) {
       return rows.map(toClient);
     },
 
-    async insert(name: string, metadata: ClientMetadata): Promise<void> {
+    /** Adds the client unless one with its id exists (instances may bootstrap together); true when added. */
+    async insert(name: string, metadata: ClientMetadata): Promise<boolean> {
       const now = nowIso();
-      await db
+      const result = await db
         .insertInto('clients')
         .values({ client_id: metadata.client_id, name, metadata: JSON.stringify(metadata), created_at: now, updated_at: now })
-        .execute();
+        .onConflict((oc) => oc.column('client_id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
     /** Returns false when the client does not exist. */

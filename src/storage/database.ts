@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
 import * as entries from './migrations/002-entries.ts';
+import * as importTombstones from './migrations/003-import-tombstones.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -117,6 +118,7 @@ function openPostgres(url: string, max: number): Db {
 const MIGRATIONS: ReadonlyArray<[string, (db: Kysely<unknown>, dialect: Dialect) => Promise<void>]> = [
   ['001-tenant', tenant.up],
   ['002-entries', entries.up],
+  ['003-import-tombstones', importTombstones.up],
 ];
 
 /** Runs the migrations not yet recorded; Kysely records each one and never re-runs it. */

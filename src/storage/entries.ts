@@ -162,18 +162,33 @@ export function entryStore(db: Db, dialect: Dialect) {
       return totals;
     },
 
+    /** Entries already imported under these external ids, deleted ones included (by their old id). */
     async findImported(tx: Tx, clientId: string, externalIds: readonly string[]): Promise<Map<string, string>> {
       const found = new Map<string, string>();
       for (let i = 0; i < externalIds.length; i += 500) {
-        const rows = await tx
-          .selectFrom('entries')
-          .select(['id', 'external_id'])
-          .where('source_client_id', '=', clientId)
-          .where('external_id', 'in', externalIds.slice(i, i + 500))
-          .execute();
-        for (const row of rows) if (row.external_id) found.set(row.external_id, row.id);
+        const chunk = externalIds.slice(i, i + 500);
+        const [live, deleted] = await Promise.all([
+          tx.selectFrom('entries').select(['id', 'external_id']).where('source_client_id', '=', clientId).where('external_id', 'in', chunk).execute(),
+          tx
+            .selectFrom('import_tombstones')
+            .select(['entry_id as id', 'external_id'])
+            .where('source_client_id', '=', clientId)
+            .where('external_id', 'in', chunk)
+            .execute(),
+        ]);
+        for (const row of [...live, ...deleted]) if (row.external_id) found.set(row.external_id, row.id);
       }
       return found;
+    },
+
+    /** Remembers that an imported entry was deleted (see migration 003). */
+    async bury(tx: Tx, entry: Pick<EntriesTable, 'id' | 'external_id' | 'source_client_id'>): Promise<void> {
+      if (!entry.external_id || !entry.source_client_id) return;
+      await tx
+        .insertInto('import_tombstones')
+        .values({ source_client_id: entry.source_client_id, external_id: entry.external_id, entry_id: entry.id, deleted_at: new Date().toISOString() })
+        .onConflict((oc) => oc.columns(['source_client_id', 'external_id']).doNothing())
+        .execute();
     },
 
     /**

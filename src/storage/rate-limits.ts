@@ -12,16 +12,6 @@ export interface WindowCount {
  */
 export function rateLimitStore(db: Db) {
   return {
-    async peek(key: string, windowMs: number, now = Date.now()): Promise<WindowCount> {
-      const row = await db
-        .selectFrom('rate_limits')
-        .select(['count', 'window_started_at'])
-        .where('key', '=', key)
-        .executeTakeFirst();
-      if (!row || row.window_started_at <= now - windowMs) return { count: 0, windowStartedAt: now };
-      return { count: row.count, windowStartedAt: row.window_started_at };
-    },
-
     /** Counts one event atomically, starting a new window when the old one has passed. */
     async hit(key: string, windowMs: number, now = Date.now()): Promise<WindowCount> {
       const expired = sql<boolean>`rate_limits.window_started_at <= ${now - windowMs}`;
@@ -37,6 +27,11 @@ export function rateLimitStore(db: Db) {
         .returning(['count', 'window_started_at'])
         .executeTakeFirstOrThrow();
       return { count: Number(row.count), windowStartedAt: Number(row.window_started_at) };
+    },
+
+    /** Gives one counted event back (a sign-in that turned out right). */
+    async release(key: string): Promise<void> {
+      await db.updateTable('rate_limits').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0).execute();
     },
 
     async reset(key: string): Promise<void> {

@@ -96,6 +96,13 @@ export interface AuditEventsTable {
   after: string | null;
 }
 
+export interface ImportTombstonesTable {
+  source_client_id: string;
+  external_id: string;
+  entry_id: string;
+  deleted_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -106,4 +113,5 @@ export interface Database {
   rate_limits: RateLimitsTable;
   entries: EntriesTable;
   audit_events: AuditEventsTable;
+  import_tombstones: ImportTombstonesTable;
 }

@@ -19,6 +19,16 @@ export function settingStore(db: Db) {
       return row.value;
     },
 
+    /** Stores the value only if the name is free; true when this call stored it (one winner among racers). */
+    async claim(name: string, value: string): Promise<boolean> {
+      const inserted = await db
+        .insertInto('settings')
+        .values({ name, value })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
     async set(name: string, value: string): Promise<void> {
       await db
         .insertInto('settings')

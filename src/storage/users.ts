@@ -99,9 +99,8 @@ export function userStore(db: Db) {
     async rememberExternal(person: { id: string; email: string; name: string; kind: string; roles: readonly string[] }): Promise<void> {
       const now = nowIso();
       const email = normalizeEmail(person.email);
-      const taken = await db.selectFrom('users').select('id').where('email_normalized', '=', email).executeTakeFirst();
-      if (taken && taken.id !== person.id) return;
-      await db
+      // Any unique conflict (this id, or an email someone else holds) leaves the row as it is.
+      const inserted = await db
         .insertInto('users')
         .values({
           id: person.id,
@@ -115,8 +114,16 @@ export function userStore(db: Db) {
           created_at: now,
           updated_at: now,
         })
-        .onConflict((oc) =>
-          oc.column('id').doUpdateSet({ email: person.email, email_normalized: email, name: person.name, updated_at: now }),
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return;
+      await db
+        .updateTable('users')
+        .set({ email: person.email, email_normalized: email, name: person.name, kind: person.kind, roles: person.roles.join(' '), updated_at: now })
+        .where('id', '=', person.id)
+        .where('password_hash', 'is', null)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('users as other').select('other.id').where('other.email_normalized', '=', email).where('other.id', '!=', person.id))),
         )
         .execute();
     },

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_UPLOAD_ENTRIES } from '../../api/index.ts';
 import { loadConfig } from '../../config.ts';
+import type { ApiScope } from '../../domain/access.ts';
+import { IMPORT_CLIENT_ID } from '../../identity/index.ts';
 import { UsageError } from '../command.ts';
 import { checkEndpoint, connectIssuer, DEFAULT_RETRY, TokenSource, Uploader, type RetryPolicy } from './client.ts';
 import { runPipeline } from './pipeline.ts';
@@ -15,8 +17,6 @@ import { buildSummary, formatSummary, Tally } from './summary.ts';
 
 export const IMPORT_USAGE = 'import FILE|- [--format csv|jsonl] [--dry-run] [--json] [options]';
 export const IMPORT_SUMMARY = "push a CSV or JSON Lines file of entries to the API, as the import job (safe to re-run)";
-export const DEFAULT_CLIENT_ID = 'timesheets-import-job';
-export const IMPORT_SCOPE = 'batch:upload';
 
 const HELP = `Usage: timesheets ${IMPORT_USAGE}
   Pushes timesheet entries to POST /api/timesheets/upload with a Client Credentials token.
@@ -28,7 +28,7 @@ Options:
   --format csv|jsonl          default: jsonl for .jsonl and .ndjson files, csv otherwise
   --api URL                   the API (default: API_URL, else $PUBLIC_URL/api)
   --issuer URL                the OpenID issuer (default: OIDC_ISSUER, else $PUBLIC_URL/oidc)
-  --client-id ID              default: IMPORT_CLIENT_ID, else ${DEFAULT_CLIENT_ID}
+  --client-id ID              default: IMPORT_CLIENT_ID, else ${IMPORT_CLIENT_ID}
   --client-secret-file PATH   the client secret, read from a file (else IMPORT_CLIENT_SECRET)
   --dry-run                   check every row and report, send nothing
   --batch-size N              rows per request, 1 to ${MAX_UPLOAD_ENTRIES} (default ${MAX_UPLOAD_ENTRIES})
@@ -122,7 +122,7 @@ export async function importSettings(args: readonly string[], env: Env = process
   const read = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
   const api = (values.api ?? read('API_URL') ?? `${config.publicUrl}/api`).replace(/\/+$/, '');
   const issuer = values.issuer ?? config.oidcIssuer;
-  const clientId = values['client-id']?.trim() || read('IMPORT_CLIENT_ID') || DEFAULT_CLIENT_ID;
+  const clientId = values['client-id']?.trim() || read('IMPORT_CLIENT_ID') || IMPORT_CLIENT_ID;
   const dryRun = Boolean(values['dry-run']);
 
   let clientSecret: string | undefined;
@@ -217,7 +217,7 @@ export async function runImport(args: readonly string[], write: (text: string) =
         issuer: settings.issuer,
         clientId: settings.clientId,
         clientSecret: settings.clientSecret!,
-        scope: IMPORT_SCOPE,
+        scope: 'batch:upload' satisfies ApiScope,
         retry: settings.retry,
         onRetry: (message) => progress.note(message),
       });

@@ -2,6 +2,7 @@
 // project to the last one used. Errors, ours or the API's, appear next to their field, and what
 // was typed is never lost. Saving a rejected entry sends it for approval again.
 import { useRef, useState, type FormEvent } from 'react';
+import { hoursProblem, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH } from '../../../domain/entries.ts';
 import { isCalendarDate, isoWeekOf } from '../../../domain/week.ts';
 import { ApiError } from '../api/http.ts';
 import type { Entry, EntryInput, Project } from '../api/timesheets.ts';
@@ -19,8 +20,6 @@ type Values = Record<Field, string>;
 type Errors = Partial<Record<Field, string>>;
 const FIELDS: readonly Field[] = ['date', 'project', 'hours', 'notes'];
 
-const MAX_HOURS = 24;
-const MAX_NOTES = 1000;
 /** Not a token: only the name of the project last logged, to preselect it next time. */
 const LAST_PROJECT_KEY = 'abc-timesheets:last-project';
 
@@ -81,9 +80,9 @@ function validate(values: Values): Errors {
   if (!values.project) errors.project = 'Choose a project.';
   const hours = Number(values.hours);
   if (values.hours.trim() === '' || !Number.isFinite(hours)) errors.hours = 'Enter the hours worked, for example 7.5.';
-  else if (hours <= 0 || hours > MAX_HOURS) errors.hours = `Enter more than 0 and at most ${MAX_HOURS} hours.`;
-  else if (Math.round(hours * 100) !== hours * 100) errors.hours = 'Use at most two decimals.';
-  if (values.notes.length > MAX_NOTES) errors.notes = `Keep notes under ${MAX_NOTES} characters.`;
+  else if (hours <= 0 || hours > MAX_HOURS_PER_DAY) errors.hours = `Enter more than 0 and at most ${MAX_HOURS_PER_DAY} hours.`;
+  else if (hoursProblem(hours)) errors.hours = 'Use at most two decimals.';
+  if (values.notes.length > MAX_NOTES_LENGTH) errors.notes = `Keep notes under ${MAX_NOTES_LENGTH} characters.`;
   return errors;
 }
 
@@ -189,7 +188,7 @@ function EntryFields({ projects, entry, initialDate }: { projects: readonly Proj
             type="number"
             inputMode="decimal"
             min="0.25"
-            max={MAX_HOURS}
+            max={MAX_HOURS_PER_DAY}
             step="0.25"
             required
             autoFocus

@@ -1,20 +1,13 @@
 // Who you are to the provider (userinfo) and to the API (/api/me): name, email, kind, roles and
 // the scopes your token was actually granted.
+import { SCOPE_DESCRIPTIONS } from '../../../domain/access.ts';
 import type { Me } from '../api/timesheets.ts';
 import { Page } from '../ui/Page.tsx';
 import { useServices } from '../ui/services.tsx';
 import { ErrorState, Loading } from '../ui/states.tsx';
 import { useAsync } from '../ui/use-async.ts';
 
-const SCOPE_MEANINGS: Readonly<Record<string, string>> = {
-  openid: 'Sign in',
-  profile: 'Your name',
-  email: 'Your email address',
-  'read:timesheets': 'See your timesheets',
-  'create:timesheets': 'Log and edit your time',
-  'delete:timesheets': 'Delete entries not yet approved',
-  'approve:timesheets': "Approve or reject other people's time",
-};
+const describeScope = (scope: string): string | undefined => (SCOPE_DESCRIPTIONS as Record<string, string | undefined>)[scope];
 
 const FLOW_NAMES = { pkce: 'Authorization Code with PKCE', implicit: 'Implicit (ID token and access token)' };
 
@@ -59,7 +52,7 @@ function ProfileCard({ userinfo, me, flow }: { userinfo: { name?: unknown; email
             {me.scopes.map((scope) => (
               <li key={scope}>
                 <code>{scope}</code>
-                {SCOPE_MEANINGS[scope] && <span className="muted"> {SCOPE_MEANINGS[scope]}</span>}
+                {describeScope(scope) && <span className="muted"> {describeScope(scope)}</span>}
               </li>
             ))}
           </ul>
