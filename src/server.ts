@@ -9,7 +9,7 @@ import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './ap
 import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
 import { openDatabase, type Database } from './storage/index.ts';
-import { webPlugin } from './web/plugin.ts';
+import { webPlugin } from './web/index.ts';
 
 export interface System {
   readonly app: FastifyInstance;

@@ -54,6 +54,11 @@ describe('two instances on one database [postgres]', () => {
     expect(tokens.access_token).toBeTruthy();
   });
 
+  it('has the API-only instance ready before any token arrives (it loaded the published keys)', async () => {
+    const ready = await fetch(`${direct(apiOnly)}/readyz`);
+    expect(ready.status).toBe(200);
+  });
+
   it('accepts a token from one instance at the other, and at an API-only instance', async () => {
     const { tokens } = await signInWithCode(issuer, balancer.url, { email: 'maria@abc-inc.example' });
     for (const system of [a, b, apiOnly]) {

@@ -188,11 +188,12 @@ describe('token attacks on the API [sqlite]', () => {
     expect(await status(token, '/api/timesheets', 'Basic')).toBe(401);
   });
 
-  it('refuses an oversized Authorization header before any crypto runs', async () => {
+  it('refuses an oversized Authorization header at the HTTP layer, and keeps serving', async () => {
+    // Node refuses headers over 16 KiB before any route (or crypto) runs.
     const response = await fetch(`${running.baseUrl}/api/timesheets`, {
       headers: { authorization: `Bearer ${'a'.repeat(20 * 1024)}` },
-    }).catch(() => undefined);
-    expect(response?.status ?? 431).toBe(431);
+    });
+    expect(response.status).toBe(431);
     expect(await status(await mint())).toBe(200);
   });
 

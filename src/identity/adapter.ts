@@ -1,7 +1,6 @@
 // oidc-provider's persistence contract, on our database: one class per model name.
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { Stores } from '../storage/index.ts';
-import type { OidcPayload } from '../storage/oidc-payloads.ts';
+import type { OidcPayload, Stores } from '../storage/index.ts';
 
 /** Models redeemed once; a second redemption revokes everything issued from the same grant. */
 const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);

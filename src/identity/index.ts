@@ -1,6 +1,6 @@
 // The identity part's public face.
 export { identityPlugin, type IdentityHandle } from './plugin.ts';
-export { bootstrapTenant, seedDemoProjects, ProductionGuardError, DEMO_PASSWORD, DEMO_USERS, DEMO_PROJECTS } from './tenant.ts';
+export { bootstrapTenant, seedDemoProjects, ProductionGuardError, DEMO_PASSWORD } from './tenant.ts';
 export { rotateSigningKey } from './keys.ts';
 export { hashPassword, generatePassword } from './passwords.ts';
 export {
@@ -8,8 +8,6 @@ export {
   rotateClientSecret,
   parseScopes,
   IMPORT_CLIENT_ID,
-  MOBILE_CLIENT_ID,
   DEMO_IMPORT_SECRET,
 } from './clients.ts';
-export { claimNames, type ClaimNames } from './claims.ts';
 export { publicJwks } from './userinfo.ts';

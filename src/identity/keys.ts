@@ -36,8 +36,6 @@ export interface KeySet {
   readonly signingKid: string;
   /** Changes whenever the published set or the signing key changes. */
   readonly fingerprint: string;
-  /** When the set will change by itself (a pending key activates), if ever. */
-  readonly nextChangeAt: number | null;
 }
 
 export function keySetFrom(published: readonly SigningKey[], now = Date.now()): KeySet {
@@ -45,14 +43,9 @@ export function keySetFrom(published: readonly SigningKey[], now = Date.now()): 
   const signing = active[0] ?? published[published.length - 1];
   if (!signing) throw new Error('no signing key is published');
   const ordered = [signing, ...published.filter((k) => k !== signing)];
-  const upcoming = published
-    .flatMap((k) => [k.activatesAt, k.retiresAt ?? Infinity])
-    .filter((t) => t > now)
-    .sort((a, b) => a - b)[0];
   return {
     jwks: { keys: ordered.map((k) => k.privateJwk) },
     signingKid: signing.kid,
     fingerprint: ordered.map((k) => k.kid).join(','),
-    nextChangeAt: upcoming === undefined || upcoming === Infinity ? null : upcoming,
   };
 }

@@ -10,16 +10,15 @@ import { signingKeyStore } from './signing-keys.ts';
 import { userStore } from './users.ts';
 
 export type { Storage, Db, Dialect } from './database.ts';
-export type { User, NewUser } from './users.ts';
-export type { StoredClient, ClientMetadata } from './clients.ts';
+export type { User } from './users.ts';
+export type { ClientMetadata } from './clients.ts';
 export type { Project } from './projects.ts';
 export type { SigningKey } from './signing-keys.ts';
 export type { OidcPayload } from './oidc-payloads.ts';
-export type { Tx, EntryStore, ListFilter } from './entries.ts';
+export type { Tx } from './entries.ts';
 export type { EntriesTable } from './schema.ts';
 export { newEntryId, toEntry } from './entries.ts';
 export { normalizeEmail } from './users.ts';
-export { dialectOf } from './database.ts';
 
 export function storesFor(storage: Storage) {
   const { db, dialect } = storage;

@@ -225,8 +225,9 @@ export function createAuthClient(config: RuntimeConfig): AuthClient {
 
     async logout() {
       const idToken = tokens?.idToken;
-      const { context: { as } } = await ready();
+      // Forget the tokens first: even if the provider cannot be reached, this page holds none.
       forget(false);
+      const { context: { as } } = await ready();
       if (!as.end_session_endpoint) {
         window.location.assign('/');
         return;
