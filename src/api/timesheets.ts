@@ -19,7 +19,7 @@ import {
 } from '../domain/entries.ts';
 import { conflict, invalid, notFound, ruleViolation, type FieldError, type Subject } from '../domain/errors.ts';
 import { weekRange } from '../domain/week.ts';
-import { newEntryId, normalizeEmail, toEntry, type EntriesTable, type Stores, type Tx } from '../storage/index.ts';
+import { newEntryId, normalizeEmail, normalizeProjectName, toEntry, type EntriesTable, type Stores, type Tx } from '../storage/index.ts';
 
 export interface NewEntry {
   readonly date: string;
@@ -263,7 +263,7 @@ export function timesheetService(stores: Stores) {
       });
 
       const owners = await stores.users.findActiveByEmails(valid.map(({ item }) => item.email));
-      const projects = new Map((await stores.projects.list()).map((p) => [p.name.toLowerCase(), p.name]));
+      const projects = new Map((await stores.projects.list()).map((p) => [normalizeProjectName(p.name), p.name]));
 
       await entries.transaction(async (tx) => {
         const known = await entries.findImported(tx, clientId, valid.map(({ item }) => item.external_id));
@@ -272,7 +272,7 @@ export function timesheetService(stores: Stores) {
           const errors: FieldError[] = [];
           const owner = owners.get(normalizeEmail(item.email));
           if (!owner) errors.push({ field: 'email', message: 'no active user has this email' });
-          const project = projects.get(item.project.trim().toLowerCase());
+          const project = projects.get(normalizeProjectName(item.project));
           if (!project) errors.push({ field: 'project', message: 'is not a known project' });
           const existing = known.get(item.external_id);
           if (existing) results[index] = { index, external_id: item.external_id, status: 'duplicate', id: existing };

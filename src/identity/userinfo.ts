@@ -37,6 +37,9 @@ export function apiTokenUserinfo(config: Config, stores: Stores) {
         audience: config.apiAudience,
         typ: 'at+jwt',
         algorithms: ['RS256'],
+        // The same time checks as the API's (src/api/auth.ts).
+        clockTolerance: 10,
+        requiredClaims: ['exp', 'iat', 'sub'],
       }));
     } catch {
       return { status: 401, challenge: 'Bearer error="invalid_token"' };

@@ -19,6 +19,7 @@ export type { Tx } from './entries.ts';
 export type { EntriesTable } from './schema.ts';
 export { newEntryId, toEntry } from './entries.ts';
 export { normalizeEmail } from './users.ts';
+export { normalizeProjectName } from './projects.ts';
 
 export function storesFor(storage: Storage) {
   const { db, dialect } = storage;

@@ -1,6 +1,7 @@
 // Managers decide on other people's pending entries, one at a time or a person's week at once.
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
+import { assertDateRange } from '../date-range.ts';
 import { guarded, personOf } from '../guard.ts';
 import { ApprovalsQuery, BatchDecisionSchema, DecisionSchema, EntryList, EntryParams } from '../schemas.ts';
 import type { TimesheetService } from '../timesheets.ts';
@@ -20,7 +21,10 @@ export async function approvalRoutes(app: FastifyInstance, { service }: { servic
       querystring: ApprovalsQuery,
       response: { 200: EntryList },
     },
-    handler: async (request) => ({ items: await service.pending(personOf(request), { ...request.query, limit: MAX_PENDING }) }),
+    handler: async (request) => {
+      assertDateRange(request.query);
+      return { items: await service.pending(personOf(request), { ...request.query, limit: MAX_PENDING }) };
+    },
   });
 
   app.put<{ Params: { id: string }; Body: Static<typeof DecisionSchema> }>('/approvals/:id', {

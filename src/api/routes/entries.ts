@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { invalid } from '../../domain/errors.ts';
 import { parseIsoWeek } from '../../domain/week.ts';
 import { toCsv } from '../csv.ts';
+import { assertDateRange } from '../date-range.ts';
 import { guarded, personOf } from '../guard.ts';
 import {
   EntryChangesSchema,
@@ -23,10 +24,6 @@ import type { TimesheetService } from '../timesheets.ts';
 const tags = ['Timesheets'];
 const EXPORT_COLUMNS = ['date', 'project', 'hours', 'status', 'notes', 'rejection_reason', 'id', 'created_at', 'updated_at'] as const;
 
-function assertRange(from?: string, to?: string): void {
-  if (from && to && from > to) throw invalid('from must not be after to', [{ field: 'from', message: 'is after to' }]);
-}
-
 export async function entryRoutes(app: FastifyInstance, { service }: { service: TimesheetService }) {
   const read = guarded('read:timesheets');
 
@@ -41,7 +38,7 @@ export async function entryRoutes(app: FastifyInstance, { service }: { service: 
     },
     handler: async (request) => {
       const query = request.query;
-      assertRange(query.from, query.to);
+      assertDateRange(query);
       return service.list(personOf(request), { ...query, limit: query.limit ?? 100 });
     },
   });
@@ -73,7 +70,7 @@ export async function entryRoutes(app: FastifyInstance, { service }: { service: 
     },
     handler: async (request, reply) => {
       const { from, to } = request.query;
-      assertRange(from, to);
+      assertDateRange({ from, to });
       const rows = await service.exportRows(personOf(request), from, to);
       const name = `timesheets${from ? `-${from}` : ''}${to ? `-to-${to}` : ''}.csv`;
       return reply
