@@ -115,6 +115,22 @@ describe.each(ENGINES)('identity lifecycle [%s]', (engine) => {
       expect((await attempt('maria@abc-inc.example', 'demo-password')).status).toBe(429);
       await running.system.database.db.deleteFrom('rate_limits').execute();
     });
+
+    it('lets no more guesses through in parallel than one after the other', async () => {
+      await running.system.database.db.deleteFrom('rate_limits').execute();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          signInWithCode(running.issuer, running.baseUrl, { email: 'carl@abc-inc.example', password: 'guess-guess' }).then(
+            () => 200,
+            (error: SignInPageError) => error.status,
+          ),
+        ),
+      );
+      // The account allows 3 failures a window; the address (6) is not reached by one account.
+      expect(results.filter((status) => status === 401)).toHaveLength(3);
+      expect(results.filter((status) => status === 429)).toHaveLength(7);
+      await running.system.database.db.deleteFrom('rate_limits').execute();
+    });
   });
 
   it('refuses to start in production on a database that holds the demo tenant', async () => {
