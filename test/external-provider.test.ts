@@ -1,48 +1,25 @@
 // External provider mode: OIDC_ISSUER points at another provider (here a separately started one
 // that shapes tokens as the hosted vendor does), the embedded provider is off, and the API and the
 // web app's settings follow the documented switches.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
 import { client } from './support/oidc.ts';
-import { freePort, startSystem, type RunningSystem } from './support/system.ts';
+import type { RunningSystem } from './support/system.ts';
+import { startWithVendor, VENDOR_AUDIENCE as AUDIENCE, type VendorSetup } from './support/vendor.ts';
 import { UserAgent } from './support/user-agent.ts';
 
-const AUDIENCE = 'https://api.abc-inc.example/timesheets';
-
 describe.each(ENGINES)('with an external provider [%s]', (engine) => {
-  let vendor: ChildProcess;
+  let setup: VendorSetup;
   let vendorIssuer: string;
   let running: RunningSystem;
 
   beforeAll(async () => {
-    const [vendorPort, port] = await Promise.all([freePort(), freePort()]);
-    vendorIssuer = `http://127.0.0.1:${vendorPort}/`;
-    const baseUrl = `http://127.0.0.1:${port}`;
-    vendor = spawn(process.execPath, ['test/support/vendor-idp.ts', String(vendorPort), AUDIENCE, `${baseUrl}/callback`], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      vendor.stdout!.once('data', () => resolve());
-      vendor.once('exit', (code) => reject(new Error(`the vendor provider exited ${code}`)));
-    });
-    running = await startSystem(engine, {
-      port,
-      env: {
-        OIDC_ISSUER: vendorIssuer,
-        REQUIRE_AT_JWT_TYP: 'false',
-        SCOPE_CLAIM: 'permissions',
-        SPA_CLIENT_ID: 'vendor-spa',
-        AUTH_RESOURCE_PARAMETER: 'audience',
-      },
-    });
+    setup = await startWithVendor(engine);
+    ({ vendorIssuer, running } = setup);
   });
-  afterAll(async () => {
-    await running?.stop();
-    vendor?.kill();
-  });
+  afterAll(async () => setup?.stop());
 
   const vendorConfig = (clientId: string, secret?: string) =>
     client.discovery(new URL(vendorIssuer), clientId, secret, secret ? client.ClientSecretBasic(secret) : client.None(), {

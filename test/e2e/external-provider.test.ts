@@ -1,48 +1,24 @@
 // The web app signing in at an external provider (a separately started one shaped like the hosted
 // vendor: `audience=`, no typ, permissions) and calling the API with its tokens, in Chromium.
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startSystem, type RunningSystem } from '../support/system.ts';
+import type { RunningSystem } from '../support/system.ts';
+import { startWithVendor, VENDOR_AUDIENCE as AUDIENCE, type VendorSetup } from '../support/vendor.ts';
 import { launchChromium } from './support/browser.ts';
 
-const AUDIENCE = 'https://api.abc-inc.example/timesheets';
-
 describe('web app with an external provider [chromium] [sqlite]', () => {
-  let vendor: ChildProcess;
+  let setup: VendorSetup;
   let running: RunningSystem;
   let browser: Browser;
   let vendorIssuer: string;
 
   beforeAll(async () => {
-    const [vendorPort, port] = await Promise.all([freePort(), freePort()]);
-    vendorIssuer = `http://127.0.0.1:${vendorPort}/`;
-    const baseUrl = `http://127.0.0.1:${port}`;
-    vendor = spawn(process.execPath, ['test/support/vendor-idp.ts', String(vendorPort), AUDIENCE, `${baseUrl}/callback`, 'maria@abc-inc.example'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      vendor.stdout!.once('data', () => resolve());
-      vendor.once('exit', (code) => reject(new Error(`the vendor provider exited ${code}`)));
-    });
-    [running, browser] = await Promise.all([
-      startSystem('sqlite', {
-        port,
-        env: {
-          OIDC_ISSUER: vendorIssuer,
-          REQUIRE_AT_JWT_TYP: 'false',
-          SCOPE_CLAIM: 'permissions',
-          SPA_CLIENT_ID: 'vendor-spa',
-          AUTH_RESOURCE_PARAMETER: 'audience',
-        },
-      }),
-      launchChromium(),
-    ]);
+    [setup, browser] = await Promise.all([startWithVendor('sqlite', 'maria@abc-inc.example'), launchChromium()]);
+    ({ vendorIssuer, running } = setup);
   });
   afterAll(async () => {
     await browser?.close();
-    await running?.stop();
-    vendor?.kill();
+    await setup?.stop();
   });
 
   it('signs in at the external provider and uses its tokens at the API', async () => {
