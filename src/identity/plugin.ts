@@ -8,12 +8,28 @@ import { errors } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import { RateWindow } from '../rate-window.ts';
 import type { Stores } from '../storage/index.ts';
+import { clientSecretMatches } from './clients.ts';
 import { keySetFrom, type KeySet } from './keys.ts';
 import { createProvider, INTERACTION_PATH } from './provider.ts';
 import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
+
+/** RFC 6749 §2.3.1 Basic client credentials (each part form-urlencoded), or undefined. */
+function basicCredentials(authorization: string | undefined): { clientId: string; secret: string } | undefined {
+  const encoded = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization ?? '')?.[1];
+  if (!encoded) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  try {
+    const part = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '));
+    return { clientId: part(decoded.slice(0, colon)), secret: part(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
 
 export interface IdentityOptions {
   readonly config: Config;
@@ -66,6 +82,19 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   const userinfo = apiTokenUserinfo(config, stores);
 
   const https = config.publicUrl.startsWith('https:');
+  /**
+   * Token requests are counted per client when its Basic credentials are right (a client id alone is
+   * a claim: counting it would let anyone spend the import job's budget), else per address.
+   */
+  const tokenRequester = async (authorization: string | undefined, address: string): Promise<string> => {
+    const credentials = basicCredentials(authorization);
+    if (credentials) {
+      const client = await stores.clients.find(credentials.clientId);
+      const hash = client?.metadata.client_secret;
+      if (typeof hash === 'string' && clientSecretMatches(hash, credentials.secret)) return `client:${credentials.clientId}`;
+    }
+    return `address:${address}`;
+  };
   const tokenRequests = new RateWindow(config.tokenRateLimitPerMinute, 60_000);
 
   // Everything under /oidc is the provider's, except our own pages (more specific Fastify routes).
@@ -74,7 +103,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
     async (mount) => {
       mount.removeAllContentTypeParsers();
       mount.addContentTypeParser('*', (_request, _payload, done) => done(null));
-      mount.all('/*', (request, reply) => {
+      mount.all('/*', async (request, reply) => {
         reply.hijack();
         const req = request.raw as IncomingMessage & { originalUrl?: string };
         const res = reply.raw;
@@ -82,9 +111,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         req.url = req.url!.slice(OIDC_PREFIX.length) || '/';
         const path = req.url.split('?')[0];
         if (req.method === 'POST' && path === '/token') {
-          // Per address (proxy-aware): a claimed client id is not authenticated yet, so keying on it
-          // would let anyone spend the import job's budget.
-          const wait = tokenRequests.hit(request.ip);
+          const wait = tokenRequests.hit(await tokenRequester(req.headers.authorization, request.ip));
           if (wait > 0) {
             res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
             res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
