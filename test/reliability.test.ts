@@ -1,7 +1,7 @@
 // Reliability (security checklist §5): health, rate limits, logs that leak nothing, atomic
 // decisions under a storm of requests, hostile bodies, and key rotation under continuous load.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateSigningKey } from '../src/identity/keys.ts';
+import { spawn } from 'node:child_process';
 import { DEMO_IMPORT_SECRET, DEMO_PASSWORD } from '../src/identity/index.ts';
 import { apiClient, importJobToken, userToken } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
@@ -179,11 +179,17 @@ describe('signing-key rotation under continuous load [sqlite]', () => {
       }
     };
     const load = worker();
-    for (const delay of [300, 0, 0]) {
+    // The operator's command, run while the load goes on: published first and signing a second later,
+    // then twice at once.
+    for (const delay of ['1', '0', '0']) {
       await new Promise((resolve) => setTimeout(resolve, 400));
-      await rotateSigningKey(running.system.database.stores, delay);
+      const rotation = spawn(process.execPath, ['src/cli/main.ts', 'keys', 'rotate'], {
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: running.database.url, KEY_ROTATION_DELAY: delay },
+        stdio: 'ignore',
+      });
+      expect(await new Promise((resolve) => rotation.on('exit', resolve))).toBe(0);
     }
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     stop = true;
     await load;
     expect(failures).toEqual([]);
