@@ -196,3 +196,25 @@ describe('signing-key rotation under continuous load [sqlite]', () => {
     expect(kids.size).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('behind TLS [sqlite]', () => {
+  let running: RunningSystem;
+  beforeAll(async () => {
+    // PUBLIC_URL is https (a proxy terminates TLS in front); requests reach us as plain HTTP.
+    running = await startSystem('sqlite', { publicUrl: 'https://timesheets.abc-inc.example', env: { TRUST_PROXY: '1' } });
+  });
+  afterAll(async () => running?.stop());
+
+  it('sends Strict-Transport-Security on the API, the provider and the pages', async () => {
+    const direct = `http://127.0.0.1:${running.config.port}`;
+    for (const path of ['/healthz', '/api/me', '/oidc/.well-known/openid-configuration', '/theme.css']) {
+      const response = await fetch(`${direct}${path}`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'timesheets.abc-inc.example' } });
+      expect(response.headers.get('strict-transport-security'), path).toBe('max-age=31536000; includeSubDomains');
+    }
+    // Behind the trusted proxy the provider publishes https endpoints.
+    const discovery = await json(
+      await fetch(`${direct}/oidc/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'timesheets.abc-inc.example' } }),
+    );
+    expect(discovery.token_endpoint).toBe('https://timesheets.abc-inc.example/oidc/token');
+  });
+});
