@@ -8,6 +8,7 @@ describe('ISO weeks', () => {
     expect(isoWeekOf('2026-11-16')).toBe('2026-W47'); // Monday
     expect(isoWeekOf('2026-11-22')).toBe('2026-W47'); // Sunday
     expect(isoWeekOf('2026-11-23')).toBe('2026-W48');
+    expect(isoWeekOf('2026-11-10')).toBe('2026-W46');
     // Year boundaries: early January may belong to the previous year, late December to the next.
     expect(isoWeekOf('2021-01-03')).toBe('2020-W53');
     expect(isoWeekOf('2021-01-04')).toBe('2021-W01');

@@ -17,7 +17,7 @@ export function rateLimitStore(db: Db) {
       const expired = sql<boolean>`rate_limits.window_started_at <= ${now - windowMs}`;
       const row = await db
         .insertInto('rate_limits')
-        .values({ key, count: 1, window_started_at: now, blocked_until: null })
+        .values({ key, count: 1, window_started_at: now })
         .onConflict((oc) =>
           oc.column('key').doUpdateSet({
             count: sql`CASE WHEN ${expired} THEN 1 ELSE rate_limits.count + 1 END`,

@@ -64,7 +64,7 @@ export interface RateLimitsTable {
   key: string;
   count: number;
   window_started_at: number;
-  blocked_until: number | null;
+  // Migration 001 also created an unused `blocked_until` column; migrations are never edited.
 }
 
 export interface EntriesTable {
