@@ -79,11 +79,14 @@ profile.samples.forEach((id, i) => {
 });
 const where = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/src/') ? url.replace(/.*\/work\/main\//, '') : url || '(native)');
 const self = new Map<string, number>();
+const selfByPlace = new Map<string, number>();
 const inclusive = new Map<string, number>();
 for (const [id, count] of counts) {
   const node = byId.get(id)!;
   const key = `${node.callFrame.functionName || '(anonymous)'} ${where(node.callFrame.url)}:${node.callFrame.lineNumber}`;
   self.set(key, (self.get(key) ?? 0) + count);
+  const place = where(node.callFrame.url);
+  selfByPlace.set(place, (selfByPlace.get(place) ?? 0) + count);
   const seen = new Set<string>();
   for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
     const place = where(byId.get(cursor)!.callFrame.url);
@@ -93,4 +96,4 @@ for (const [id, count] of counts) {
 }
 const top = (map: Map<string, number>, n: number) =>
   [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${((c / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}`);
+console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, 25)}\n\nSelf, by package or file:\n${top(selfByPlace, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}`);

@@ -23,8 +23,12 @@ const { values: options } = parseArgs({
     soak: { type: 'string', default: '0' },
     'skip-postgres': { type: 'boolean', default: false },
     users: { type: 'string', default: '1000' },
+    // A quicker run of some scenarios: e.g. --only week,create (also: approvals, import, tokens).
+    only: { type: 'string' },
   },
 });
+const ONLY = options.only ? new Set(options.only.split(',')) : undefined;
+const runs = (scenario: 'week' | 'create' | 'approvals' | 'import' | 'tokens') => !ONLY || ONLY.has(scenario);
 const DURATION = Number(options.duration);
 const CONNECTIONS = Number(options.connections);
 const TOKEN_USERS = Number(options.users);
@@ -176,17 +180,22 @@ async function apiScenarios(running: Running, engine: string, baselineRps: numbe
     return result;
   };
 
-  await measure('2. employee week (GET /api/timesheets)', {
-    variants: employees.map((token) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
-  });
-  await measure('3. create entry (POST /api/timesheets)', {
+  if (runs('week')) {
+    await measure('2. employee week (GET /api/timesheets)', {
+      variants: employees.map((token) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
+    });
+  }
+  if (runs('create')) {
+    await measure('3. create entry (POST /api/timesheets)', {
     variants: employees.map((token, i) => ({
       method: 'POST',
       path: '/api/timesheets',
       headers: { ...bearer(token), 'content-type': 'application/json' },
       body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }),
-    })),
-  });
+      })),
+    });
+  }
+  if (!runs('approvals')) return;
   await measure('4a. approvals list (GET /api/approvals)', {
     variants: managers.map((token) => ({ method: 'GET', path: `/api/approvals?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
   });
@@ -418,8 +427,8 @@ await withDatabase('sqlite', async (url) => {
   try {
     baselineRps = await baseline(await weekAnswerBytes(running));
     await apiScenarios(running, 'sqlite', baselineRps);
-    await importScenario(running);
-    await tokenScenarios(running, baselineRps);
+    if (runs('import')) await importScenario(running);
+    if (runs('tokens')) await tokenScenarios(running, baselineRps);
     if (Number(options.soak) > 0) await soak(running, Number(options.soak));
   } finally {
     await stopProcess(running.server);

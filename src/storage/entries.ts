@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { fromCentihours, type Entry, type EntryStatus } from '../domain/entries.ts';
 import type { Db, Dialect } from './database.ts';
-import type { Database, EntriesTable } from './schema.ts';
+import { preparedQuery } from './prepared.ts';
+import type { AuditEventsTable, Database, EntriesTable } from './schema.ts';
 
 export type Tx = Transaction<Database> | Db;
 
@@ -14,6 +15,16 @@ export function newEntryId(): string {
   const id = randomBytes(16);
   id.writeUIntBE(Date.now(), 0, 6);
   return `ent_${id.toString('base64url')}`;
+}
+
+/**
+ * A LIMIT written into the SQL text. SQLite re-prepares a statement whose LIMIT is a bound
+ * parameter every time a value is bound (measured: +20 µs on the week query), so a checked count
+ * goes inline; the statement cache then holds one statement per page size in use.
+ */
+function inlineLimit(count: number) {
+  if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`limit ${count} is not a count`);
+  return sql.lit(count);
 }
 
 export function toEntry(row: EntriesTable): Entry {
@@ -53,7 +64,64 @@ export interface AuditEvent {
   readonly after?: unknown;
 }
 
+/** Every column of an entry (the compiler checks that none is missing). */
+const ENTRY_COLUMNS = Object.keys({
+  id: 0, user_id: 0, user_email: 0, user_name: 0, date: 0, project: 0, centihours: 0, notes: 0, status: 0,
+  rejection_reason: 0, external_id: 0, source_client_id: 0, created_at: 0, updated_at: 0, decided_by: 0, decided_at: 0,
+} satisfies Record<keyof EntriesTable, 0>) as (keyof EntriesTable)[];
+
+const AUDIT_COLUMNS = Object.keys({ at: 0, actor: 0, action: 0, subject: 0, before: 0, after: 0 } satisfies Record<
+  keyof Omit<AuditEventsTable, 'id'>,
+  0
+>) as (keyof Omit<AuditEventsTable, 'id'>)[];
+
+/** The week view's query, one prepared statement per shape (which filters, which page size). */
+function ownedEntriesQueries(db: Db) {
+  type Values = { userId: string; from: string; to: string; status: EntryStatus; afterDate: string; afterId: string };
+  const keys = ['userId', 'from', 'to', 'status', 'afterDate', 'afterId'] as const;
+  const byShape = new Map<string, ReturnType<typeof preparedQuery<Database, Values, EntriesTable>>>();
+  return (filter: ListFilter) => {
+    const shape = `${filter.from ? 'f' : ''}${filter.to ? 't' : ''}${filter.status ? 's' : ''}${filter.after ? 'a' : ''}${filter.limit}`;
+    let query = byShape.get(shape);
+    if (!query) {
+      query = preparedQuery(db, keys, (db, values: Values) => {
+        let query = db.selectFrom('entries').selectAll().where('user_id', '=', values.userId);
+        if (filter.from) query = query.where('date', '>=', values.from);
+        if (filter.to) query = query.where('date', '<=', values.to);
+        if (filter.status) query = query.where('status', '=', values.status);
+        if (filter.after) {
+          query = query.where((eb) =>
+            eb.or([eb('date', '<', values.afterDate), eb.and([eb('date', '=', values.afterDate), eb('id', '<', values.afterId)])]),
+          );
+        }
+        return query.orderBy('date', 'desc').orderBy('id', 'desc').limit(inlineLimit(filter.limit));
+      });
+      // Page sizes come from callers; keep the number of statements bounded.
+      if (byShape.size >= 64) byShape.clear();
+      byShape.set(shape, query);
+    }
+    return query;
+  };
+}
+
 export function entryStore(db: Db, dialect: Dialect) {
+  const ownedEntries = ownedEntriesQueries(db);
+  const insertEntry = preparedQuery(db, ENTRY_COLUMNS, (db, row: EntriesTable) => db.insertInto('entries').values({ ...row }));
+  const findEntry = preparedQuery(db, ['id'], (db, values: { id: string }) => db.selectFrom('entries').selectAll().where('id', '=', values.id));
+  const dayTotal = (exceptOne: boolean) =>
+    preparedQuery(db, ['userId', 'date', 'exceptId'], (db, values: { userId: string; date: string; exceptId: string }) => {
+      const query = db
+        .selectFrom('entries')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('centihours'), eb.lit(0)).as('total'))
+        .where('user_id', '=', values.userId)
+        .where('date', '=', values.date);
+      return exceptOne ? query.where('id', '!=', values.exceptId) : query;
+    });
+  const dayTotalOf = { all: dayTotal(false), exceptOne: dayTotal(true) };
+  const insertAudit = preparedQuery(db, AUDIT_COLUMNS, (db, row: Omit<AuditEventsTable, 'id'>) =>
+    db.insertInto('audit_events').values({ ...row }),
+  );
+
   return {
     /** Reads outside a transaction go through this handle. */
     db,
@@ -74,7 +142,7 @@ export function entryStore(db: Db, dialect: Dialect) {
     },
 
     async insert(tx: Tx, row: EntriesTable): Promise<void> {
-      await tx.insertInto('entries').values(row).execute();
+      await insertEntry(tx, row);
     },
 
     /** Inserts what is new; returns the ids of rows actually created, by external id. */
@@ -94,21 +162,19 @@ export function entryStore(db: Db, dialect: Dialect) {
     },
 
     async find(tx: Tx, id: string): Promise<EntriesTable | undefined> {
-      return tx.selectFrom('entries').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await findEntry(tx, { id });
+      return row;
     },
 
     async listOwned(tx: Tx, userId: string, filter: ListFilter): Promise<EntriesTable[]> {
-      let query = tx.selectFrom('entries').selectAll().where('user_id', '=', userId);
-      if (filter.from) query = query.where('date', '>=', filter.from);
-      if (filter.to) query = query.where('date', '<=', filter.to);
-      if (filter.status) query = query.where('status', '=', filter.status);
-      const after = filter.after;
-      if (after) {
-        query = query.where((eb) =>
-          eb.or([eb('date', '<', after.date), eb.and([eb('date', '=', after.date), eb('id', '<', after.id)])]),
-        );
-      }
-      return query.orderBy('date', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+      return ownedEntries(filter)(tx, {
+        userId,
+        from: filter.from ?? '',
+        to: filter.to ?? '',
+        status: filter.status ?? 'pending',
+        afterDate: filter.after?.date ?? '',
+        afterId: filter.after?.id ?? '',
+      });
     },
 
     async listPending(
@@ -128,19 +194,15 @@ export function entryStore(db: Db, dialect: Dialect) {
           ? query.where(sql`lower(user_email)`, '=', user.toLowerCase())
           : query.where('user_id', '=', user);
       }
-      return query.orderBy('user_name').orderBy('user_id').orderBy('date').orderBy('id').limit(filter.limit).execute();
+      return query.orderBy('user_name').orderBy('user_id').orderBy('date').orderBy('id').limit(inlineLimit(filter.limit)).execute();
     },
 
     /** A person's hours on a date, in hundredths, leaving out one entry (the one being edited). */
     async centihoursOn(tx: Tx, userId: string, date: string, exceptId?: string): Promise<number> {
-      let query = tx
-        .selectFrom('entries')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('centihours'), eb.lit(0)).as('total'))
-        .where('user_id', '=', userId)
-        .where('date', '=', date);
-      if (exceptId) query = query.where('id', '!=', exceptId);
-      const row = await query.executeTakeFirstOrThrow();
-      return Number(row.total);
+      const [row] = exceptId
+        ? await dayTotalOf.exceptOne(tx, { userId, date, exceptId })
+        : await dayTotalOf.all(tx, { userId, date, exceptId: '' });
+      return Number(row?.total ?? 0);
     },
 
     /**
@@ -221,17 +283,14 @@ export function entryStore(db: Db, dialect: Dialect) {
     },
 
     async audit(tx: Tx, event: AuditEvent): Promise<void> {
-      await tx
-        .insertInto('audit_events')
-        .values({
-          at: new Date().toISOString(),
-          actor: event.actor,
-          action: event.action,
-          subject: event.subject,
-          before: event.before === undefined ? null : JSON.stringify(event.before),
-          after: event.after === undefined ? null : JSON.stringify(event.after),
-        })
-        .execute();
+      await insertAudit(tx, {
+        at: new Date().toISOString(),
+        actor: event.actor,
+        action: event.action,
+        subject: event.subject,
+        before: event.before === undefined ? null : JSON.stringify(event.before),
+        after: event.after === undefined ? null : JSON.stringify(event.after),
+      });
     },
 
     async auditTrail(tx: Tx, subject: string): Promise<{ actor: string; action: string; before: unknown; after: unknown }[]> {

@@ -1,0 +1,55 @@
+// Hot queries, compiled once. Kysely builds and compiles a query tree on every call; on the hottest
+// paths (an employee's week, logging time) that cost as much as SQLite's own work (bench/profile.ts).
+// A prepared query is built once with placeholders standing for its values; each call runs the
+// same SQL text with the new values, through Kysely's executor (same connection, same transaction).
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+
+const SLOT = Symbol('prepared-query-slot');
+
+interface Slot {
+  readonly [SLOT]: string;
+}
+
+function isSlot(value: unknown): value is Slot {
+  return typeof value === 'object' && value !== null && SLOT in value;
+}
+
+/**
+ * `build` receives a placeholder for each of `keys`; use each one where a plain value goes (a
+ * comparison, an inserted column, a SET). Anything Kysely would take apart (an `in` list, a literal)
+ * cannot be a placeholder: compiling refuses a query whose placeholders did not all reach the
+ * parameters.
+ */
+export function preparedQuery<Database, Values extends object, Row>(
+  db: Kysely<Database>,
+  keys: readonly (keyof Values & string)[],
+  build: (db: Kysely<Database>, values: Values) => Compilable<Row>,
+): (executor: Kysely<Database>, values: Values) => Promise<Row[]> {
+  let compiled: { sql: string; parameters: readonly unknown[] } | undefined;
+
+  function compile() {
+    const used = new Set<string>();
+    const placeholders = {} as Values;
+    for (const key of keys) {
+      Object.defineProperty(placeholders, key, {
+        enumerable: true,
+        get: () => {
+          used.add(key);
+          return { [SLOT]: key } satisfies Slot;
+        },
+      });
+    }
+    const query = build(db, placeholders).compile();
+    const reached = new Set(query.parameters.filter(isSlot).map((slot) => slot[SLOT]));
+    const lost = [...used].filter((key) => !reached.has(key));
+    if (lost.length) throw new Error(`prepared query: ${lost.join(', ')} did not become parameters of ${query.sql}`);
+    return { sql: query.sql, parameters: query.parameters };
+  }
+
+  return async (executor, values) => {
+    compiled ??= compile();
+    const parameters = compiled.parameters.map((parameter) => (isSlot(parameter) ? (values as Record<string, unknown>)[parameter[SLOT]] : parameter));
+    const { rows } = await executor.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
+    return rows;
+  };
+}
