@@ -96,4 +96,4 @@ for (const [id, count] of counts) {
 }
 const top = (map: Map<string, number>, n: number) =>
   [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${((c / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, 25)}\n\nSelf, by package or file:\n${top(selfByPlace, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}`);
+console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, Number(process.env.TOP ?? 25))}\n\nSelf, by package or file:\n${top(selfByPlace, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}`);

@@ -188,6 +188,18 @@ describe('token attacks on the API [sqlite]', () => {
     expect(await status(token, '/api/timesheets', 'Basic')).toBe(401);
   });
 
+  it('reads the Bearer scheme case-insensitively, and a known token with anything added is a new (bad) one', async () => {
+    const token = await mint();
+    expect(await status(token)).toBe(200); // now verified and cached
+    expect(await status(token, '/api/timesheets', 'bearer')).toBe(200);
+    expect(await status(`  ${token}  `, '/api/timesheets', 'BEARER')).toBe(200);
+    for (const value of [`${token} ${token}`, `${token},x`, `${token}\u00e9`, `${token}.`, `${token}=`, `"${token}"`]) {
+      expect(await status(value)).toBe(401);
+    }
+    expect(await status(token, '/api/timesheets', 'Bearer:')).toBe(401);
+    expect(await status(token, '/api/timesheets', 'Bearerx')).toBe(401);
+  });
+
   it('refuses an oversized Authorization header at the HTTP layer, and keeps serving', async () => {
     // Node refuses headers over 16 KiB before any route (or crypto) runs.
     const response = await fetch(`${running.baseUrl}/api/timesheets`, {

@@ -107,6 +107,11 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, 
   }
 
   return {
+    /** The caller of a token verified before and still within its cache time. */
+    cached(token: string): Caller | undefined {
+      return cache.get(token);
+    },
+
     async verify(token: string): Promise<Caller> {
       const cached = cache.get(token);
       if (cached) return cached;
@@ -138,9 +143,19 @@ function stringClaim(value: unknown): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
 }
 
-/** The bearer token of an Authorization header, or undefined when there is none. */
-export function bearerToken(header: string | undefined): string | undefined | null {
+/**
+ * The credentials of an Authorization header in the Bearer scheme: undefined when there is no
+ * header, null for another scheme. Their syntax is checked only for a token not seen before
+ * (isBearerTokenSyntax): a token equal to one already verified has it.
+ */
+export function bearerCredentials(header: string | undefined): string | undefined | null {
   if (header === undefined) return undefined;
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
-  return match ? match[1]! : null;
+  const value = header.trim();
+  if (value.length < 8 || value.slice(0, 7).toLowerCase() !== 'bearer ') return null;
+  return value.slice(7).trimStart();
+}
+
+/** RFC 6750's b64token. */
+export function isBearerTokenSyntax(credentials: string): boolean {
+  return /^[A-Za-z0-9\-._~+/]+=*$/.test(credentials);
 }

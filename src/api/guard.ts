@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiScope } from '../domain/access.ts';
 import type { Person } from '../domain/entries.ts';
-import { bearerToken, type Caller, type TokenVerifier } from './auth.ts';
+import { bearerCredentials, isBearerTokenSyntax, type Caller, type TokenVerifier } from './auth.ts';
 import { problem, sendProblem } from './problems.ts';
 
 /** `person`: a signed-in user's token; `client`: a machine client (client credentials). */
@@ -38,16 +38,16 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
       request.log.error({ route: request.routeOptions.url }, 'route declares no scope: refused');
       return sendProblem(reply, problem(403, 'This route is not available.'));
     }
-    const token = bearerToken(request.headers.authorization);
+    const token = bearerCredentials(request.headers.authorization);
     if (token === undefined) {
       reply.header('www-authenticate', 'Bearer realm="timesheets"');
       return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
     }
-    if (token === null) {
+    const caller = token === null ? undefined : (verifier.cached(token) ?? (isBearerTokenSyntax(token) ? await verifier.verify(token) : undefined));
+    if (!caller) {
       reply.header('www-authenticate', 'Bearer error="invalid_token"');
       return sendProblem(reply, problem(401, 'The Authorization header is not a bearer token.'));
     }
-    const caller = await verifier.verify(token);
     request.caller = caller;
     if (auth.principal === 'person' && !caller.person) {
       return sendProblem(reply, problem(403, 'This route serves people; machine clients may only upload.'));

@@ -2,7 +2,7 @@
 // native compile) and PostgreSQL (pg) when several instances share one database.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import pg from 'pg';
@@ -66,32 +66,44 @@ const STATEMENT_CACHE_SIZE = 256;
 /**
  * Kysely's SQLite driver speaks better-sqlite3's statement interface; node:sqlite is one step away.
  * Prepared statements are kept by SQL text (the same few queries run all day), most recent last.
+ * Rows come from SQLite as arrays and become objects here: node:sqlite's own row objects are built
+ * in V8's slow dictionary mode, and reading them cost more than building them in JavaScript
+ * (measured on the week query: 16 → 10 µs for the rows and their conversion to entries).
  */
 function adaptNodeSqlite(database: DatabaseSync) {
   const bind = (parameters: ReadonlyArray<unknown>) =>
     parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value) as SQLInputValue);
-  type Prepared = { statement: ReturnType<DatabaseSync['prepare']>; reader: boolean };
+  type Prepared = { statement: StatementSync; columns: readonly string[] };
   const statements = new Map<string, Prepared>();
   const prepared = (sql: string): Prepared => {
     let entry = statements.get(sql);
     if (entry) statements.delete(sql);
     else {
       const statement = database.prepare(sql);
-      entry = { statement, reader: statement.columns().length > 0 };
+      statement.setReturnArrays(true);
+      entry = { statement, columns: statement.columns().map((column) => column.name) };
     }
     statements.set(sql, entry);
     if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
     return entry;
   };
+  const toRow = (columns: readonly string[], values: readonly unknown[]) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+    return row;
+  };
   return {
     close: () => database.close(),
     prepare(sql: string) {
-      const { statement, reader } = prepared(sql);
+      const { statement, columns } = prepared(sql);
       return {
-        reader,
-        all: (parameters: ReadonlyArray<unknown>) => statement.all(...bind(parameters)),
+        reader: columns.length > 0,
+        all: (parameters: ReadonlyArray<unknown>) =>
+          (statement.all(...bind(parameters)) as unknown as unknown[][]).map((values) => toRow(columns, values)),
         run: (parameters: ReadonlyArray<unknown>) => statement.run(...bind(parameters)),
-        iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(...bind(parameters)),
+        *iterate(parameters: ReadonlyArray<unknown>) {
+          for (const values of statement.iterate(...bind(parameters))) yield toRow(columns, values as unknown as unknown[]);
+        },
       };
     },
   };
