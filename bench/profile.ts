@@ -1,7 +1,7 @@
 // `node bench/profile.ts [week|create|upload]`: runs one scenario (~8 s) against a server started with
 // --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
@@ -12,7 +12,10 @@ const DIR = '/tmp/timesheets-profile';
 const scenario = process.argv[2] ?? 'week';
 mkdirSync(DIR, { recursive: true });
 const url = `sqlite:${DIR}/bench.db`;
-if (!existsSync(`${DIR}/bench.db`)) await seed(url);
+// Seeded once; each run starts from a fresh copy (writes from earlier runs would skew the next).
+if (!existsSync(`${DIR}/seeded.db`)) await seed(`sqlite:${DIR}/seeded.db`);
+for (const suffix of ['', '-wal', '-shm']) rmSync(`${DIR}/bench.db${suffix}`, { force: true });
+copyFileSync(`${DIR}/seeded.db`, `${DIR}/bench.db`);
 for (const file of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile'))) rmSync(`${DIR}/${file}`);
 
 const port = await freePort();

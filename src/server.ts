@@ -37,7 +37,11 @@ const READINESS_TIMEOUT_MS = 2000;
 export async function buildSystem(config: Config, options: BuildOptions = {}): Promise<System> {
   const database =
     options.database ??
-    (await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, sqliteSynchronous: config.sqliteSynchronous }));
+    (await openDatabase(config.databaseUrl, {
+      poolSize: config.databasePoolSize,
+      sqliteSynchronous: config.sqliteSynchronous,
+      sqliteBackgroundCheckpoints: true,
+    }));
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     // Our onResponse hook writes one line per request instead of Fastify's two.

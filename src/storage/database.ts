@@ -5,7 +5,9 @@ import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import type { CheckpointerOptions } from './checkpointer.ts';
 import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
 import * as entries from './migrations/002-entries.ts';
@@ -29,6 +31,11 @@ export interface OpenOptions {
    * or an operating-system crash, at the price of one fsync per commit.
    */
   sqliteSynchronous?: 'normal' | 'full';
+  /**
+   * SQLite: checkpoint the write-ahead log from a worker thread (the server turns this on; short
+   * commands leave it off). The request thread then never copies pages into the database file.
+   */
+  sqliteBackgroundCheckpoints?: boolean;
 }
 
 export function dialectOf(url: string): Dialect {
@@ -37,11 +44,24 @@ export function dialectOf(url: string): Dialect {
 
 export async function openStorage(url: string, options: OpenOptions = {}): Promise<Storage> {
   const dialect = dialectOf(url);
-  const db =
-    dialect === 'sqlite'
-      ? openSqlite(url.slice('sqlite:'.length), options.sqliteSynchronous ?? 'normal')
-      : openPostgres(url, options.poolSize ?? 10);
-  const storage: Storage = { db, dialect, close: () => db.destroy() };
+  let storage: Storage;
+  if (dialect === 'sqlite') {
+    const file = url.slice('sqlite:'.length);
+    const synchronous = options.sqliteSynchronous ?? 'normal';
+    const { db, database } = openSqlite(file, synchronous);
+    const checkpointer = options.sqliteBackgroundCheckpoints && file !== ':memory:' ? startCheckpointer(file, synchronous, database) : undefined;
+    storage = {
+      db,
+      dialect,
+      async close() {
+        await db.destroy();
+        await checkpointer?.stop();
+      },
+    };
+  } else {
+    const db = openPostgres(url, options.poolSize ?? 10);
+    storage = { db, dialect, close: () => db.destroy() };
+  }
   try {
     await migrate(storage);
   } catch (error) {
@@ -51,14 +71,39 @@ export async function openStorage(url: string, options: OpenOptions = {}): Promi
   return storage;
 }
 
-function openSqlite(file: string, synchronous: 'normal' | 'full'): Db {
+/**
+ * With a checkpointer thread, pages in the write-ahead log before a commit checkpoints it itself
+ * anyway (the thread is stuck or far behind). SQLite's default, without the thread: 1,000.
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 16_000;
+const CHECKPOINT_INTERVAL_MS = 100;
+
+/** Hands checkpoints to a worker thread; should the thread fail, commits checkpoint as usual again. */
+function startCheckpointer(file: string, synchronous: 'normal' | 'full', database: DatabaseSync) {
+  const options: CheckpointerOptions = { file, synchronous, intervalMs: CHECKPOINT_INTERVAL_MS };
+  const worker = new Worker(new URL('./checkpointer.ts', import.meta.url), { workerData: options });
+  worker.unref();
+  database.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES};`);
+  worker.once('error', () => {
+    if (database.isOpen) database.exec('PRAGMA wal_autocheckpoint = 1000;');
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    async stop() {
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
+
+function openSqlite(file: string, synchronous: 'normal' | 'full'): { db: Db; database: DatabaseSync } {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new DatabaseSync(file, { timeout: 5000 });
   // WAL: readers never block the writer. See OpenOptions.sqliteSynchronous for durability.
   database.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
   // A 16 MB page cache; the operating system caches the rest of the file.
   database.exec('PRAGMA cache_size = -16000;');
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) });
+  return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) }), database };
 }
 
 const STATEMENT_CACHE_SIZE = 256;

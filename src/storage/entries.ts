@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { fromCentihours, type Entry, type EntryStatus } from '../domain/entries.ts';
 import type { Db, Dialect } from './database.ts';
+import { groupCommit } from './group-commit.ts';
 import { preparedQuery } from './prepared.ts';
 import type { AuditEventsTable, Database, EntriesTable } from './schema.ts';
 
@@ -118,6 +119,7 @@ export function entryStore(db: Db, dialect: Dialect) {
       return exceptOne ? query.where('id', '!=', values.exceptId) : query;
     });
   const dayTotalOf = { all: dayTotal(false), exceptOne: dayTotal(true) };
+  const sqliteTransaction = dialect === 'sqlite' ? groupCommit(db) : undefined;
   const insertAudit = preparedQuery(db, AUDIT_COLUMNS, (db, row: Omit<AuditEventsTable, 'id'>) =>
     db.insertInto('audit_events').values({ ...row }),
   );
@@ -126,9 +128,12 @@ export function entryStore(db: Db, dialect: Dialect) {
     /** Reads outside a transaction go through this handle. */
     db,
 
-    /** Runs `work` in one transaction: every change and its audit record land together or not at all. */
+    /**
+     * Runs `work` in one transaction: every change and its audit record land together or not at
+     * all. On SQLite, concurrent transactions share one commit (see group-commit.ts).
+     */
     transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-      return db.transaction().execute(work);
+      return sqliteTransaction ? sqliteTransaction(work) : db.transaction().execute(work);
     },
 
     /**

@@ -1,0 +1,135 @@
+// The storage part's own mechanics, on both engines where they apply: prepared queries (compiled
+// once, run with new values), group commit (SQLite) and the background checkpointer (SQLite).
+import { statSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupCommit } from '../src/storage/group-commit.ts';
+import { newEntryId, openDatabase, type Database, type EntriesTable } from '../src/storage/index.ts';
+import { preparedQuery } from '../src/storage/prepared.ts';
+import { createTestDatabase, ENGINES, type TestDatabase } from './support/databases.ts';
+
+const row = (userId: string, date: string, centihours: number): EntriesTable => ({
+  id: newEntryId(),
+  user_id: userId,
+  user_email: `${userId}@example.test`,
+  user_name: userId,
+  date,
+  project: 'Internal',
+  centihours,
+  notes: "it's \"quoted\"",
+  status: 'pending',
+  rejection_reason: null,
+  external_id: null,
+  source_client_id: null,
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
+  decided_by: null,
+  decided_at: null,
+});
+
+describe.each(ENGINES)('prepared queries [%s]', (engine) => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase(engine);
+    database = await openDatabase(testDatabase.url);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+
+  it('runs the same SQL with each call’s values, in the right places, inside and outside transactions', async () => {
+    const { entries } = database.stores;
+    const monday = row('usr_a', '2026-03-02', 400);
+    const tuesday = row('usr_a', '2026-03-03', 250);
+    const other = row('usr_b', '2026-03-02', 800);
+    await entries.transaction(async (tx) => {
+      for (const r of [monday, tuesday, other]) await entries.insert(tx, r);
+    });
+
+    expect(await entries.find(entries.db, tuesday.id)).toEqual(tuesday);
+    expect(await entries.find(entries.db, 'ent_missing')).toBeUndefined();
+    const week = await entries.listOwned(entries.db, 'usr_a', { from: '2026-03-02', to: '2026-03-08', limit: 10 });
+    expect(week.map((r) => r.id)).toEqual([tuesday.id, monday.id]);
+    const page = await entries.listOwned(entries.db, 'usr_a', { limit: 1, after: { date: tuesday.date, id: tuesday.id } });
+    expect(page.map((r) => r.id)).toEqual([monday.id]);
+    expect(await entries.centihoursOn(entries.db, 'usr_a', '2026-03-02')).toBe(400);
+    expect(await entries.centihoursOn(entries.db, 'usr_a', '2026-03-02', monday.id)).toBe(0);
+    expect(await entries.centihoursOn(entries.db, 'usr_b', '2026-03-02')).toBe(800);
+
+    const lost = row('usr_c', '2026-03-02', 100);
+    await expect(
+      entries.transaction(async (tx) => {
+        await entries.insert(tx, lost);
+        expect(await entries.find(tx, lost.id)).toEqual(lost);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await entries.find(entries.db, lost.id)).toBeUndefined();
+  });
+
+  it('refuses a placeholder that Kysely would not pass through as one parameter', async () => {
+    // Written into the SQL text instead of bound: the same text would serve every call's value.
+    const misuse = preparedQuery(database.db, ['project'], (db, values: { project: string }) =>
+      db.selectFrom('entries').selectAll().where('project', '=', sql.raw<string>(`'${String(values.project)}'`)),
+    );
+    await expect(misuse(database.db, { project: 'Internal' })).rejects.toThrow(/project did not become parameters/);
+  });
+});
+
+describe('SQLite group commit and checkpoints [sqlite]', () => {
+  let testDatabase: TestDatabase;
+  let database: Database;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('sqlite');
+    database = await openDatabase(testDatabase.url, { sqliteBackgroundCheckpoints: true });
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  it('runs concurrent transactions under one commit, and a failing one rolls back alone', async () => {
+    let commits = 0;
+    const counted = new Proxy(database.db, {
+      get: (target, key, receiver) =>
+        key === 'transaction' ? () => (commits++, target.transaction()) : Reflect.get(target, key, receiver),
+    });
+    const transaction = groupCommit(counted);
+    const rows = Array.from({ length: 30 }, (_, i) => row(`usr_group_${i}`, '2026-04-06', 100));
+    const outcomes = await Promise.allSettled(
+      rows.map((r, i) =>
+        transaction(async (tx) => {
+          await database.stores.entries.insert(tx, r);
+          if (i % 3 === 0) throw new Error(`unit ${i} changed its mind`);
+          // Each unit sees the ones before it in its group, as if they had committed first.
+          return Number((await sql<{ n: number }>`SELECT count(*) AS n FROM entries WHERE user_id LIKE 'usr_group_%'`.execute(tx)).rows[0]!.n);
+        }),
+      ),
+    );
+    expect(commits).toBeGreaterThan(0);
+    expect(commits).toBeLessThan(rows.length / 2);
+    outcomes.forEach((outcome, i) => {
+      if (i % 3 === 0) expect(outcome).toEqual({ status: 'rejected', reason: new Error(`unit ${i} changed its mind`) });
+      else expect(outcome.status).toBe('fulfilled');
+    });
+    const stored = await database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_group_%').execute();
+    expect(new Set(stored.map((r) => r.id))).toEqual(new Set(rows.filter((_, i) => i % 3 !== 0).map((r) => r.id)));
+  });
+
+  it('moves committed pages into the database file from the worker thread, not on commit', async () => {
+    const file = testDatabase.url.slice('sqlite:'.length);
+    const before = statSync(file).size;
+    // About 2 MB of new pages: far below the request thread's own checkpoint threshold (16,000 pages).
+    await database.stores.entries.transaction(async (tx) => {
+      for (let i = 0; i < 4000; i++) await database.stores.entries.insert(tx, row(`usr_bulk_${i % 50}`, '2026-04-07', 1));
+    });
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size <= before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(statSync(file).size).toBeGreaterThan(before + 1_000_000);
+  });
+});
