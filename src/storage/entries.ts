@@ -122,6 +122,7 @@ function ownedEntriesQueries(db: Db) {
 }
 
 export function entryStore(db: Db, dialect: Dialect) {
+  const sqliteTransaction = dialect === 'sqlite' ? groupCommit(db) : undefined;
   const ownedEntries = ownedEntriesQueries(db);
   const insertEntry = preparedQuery(db, ENTRY_COLUMNS, (db, row: EntriesTable) => db.insertInto('entries').values({ ...row }));
   const findEntry = preparedQuery(db, ['id'], (db, values: { id: string }) => db.selectFrom('entries').selectAll().where('id', '=', values.id));
@@ -135,7 +136,6 @@ export function entryStore(db: Db, dialect: Dialect) {
       return exceptOne ? query.where('id', '!=', values.exceptId) : query;
     });
   const dayTotalOf = { all: dayTotal(false), exceptOne: dayTotal(true) };
-  const sqliteTransaction = dialect === 'sqlite' ? groupCommit(db) : undefined;
   const insertAudit = preparedQuery(db, AUDIT_COLUMNS, (db, row: Omit<AuditEventsTable, 'id'>) =>
     db.insertInto('audit_events').values({ ...row }),
   );
