@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import { nowIso } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 
 export interface Project {
   readonly id: number;
@@ -11,17 +12,19 @@ export function normalizeProjectName(name: string): string {
 }
 
 export function projectStore(db: Db) {
+  // Every logged entry looks its project up by name.
+  const byName = preparedQuery(db, ['name'], (db, values: { name: string }) =>
+    db.selectFrom('projects').select(['id', 'name']).where('name_normalized', '=', values.name),
+  );
+
   return {
     async list(): Promise<Project[]> {
       return db.selectFrom('projects').select(['id', 'name']).orderBy('name_normalized').execute();
     },
 
     async findByName(name: string): Promise<Project | undefined> {
-      return db
-        .selectFrom('projects')
-        .select(['id', 'name'])
-        .where('name_normalized', '=', normalizeProjectName(name))
-        .executeTakeFirst();
+      const [project] = await byName(db, { name: normalizeProjectName(name) });
+      return project;
     },
 
     async add(name: string): Promise<Project> {
