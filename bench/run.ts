@@ -189,11 +189,11 @@ async function apiScenarios(running: Running, engine: string): Promise<void> {
   }
   if (runs('create')) {
     await measure('3. create entry (POST /api/timesheets)', {
-    variants: employees.map((token, i) => ({
-      method: 'POST',
-      path: '/api/timesheets',
-      headers: { ...bearer(token), 'content-type': 'application/json' },
-      body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }),
+      variants: employees.map((token, i) => ({
+        method: 'POST',
+        path: '/api/timesheets',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }),
       })),
     });
   }

@@ -196,6 +196,8 @@ describe('token attacks on the API [sqlite]', () => {
     for (const value of [`${token} ${token}`, `${token},x`, `${token}\u00e9`, `${token}.`, `${token}=`, `"${token}"`]) {
       expect(await status(value)).toBe(401);
     }
+    expect(await status(`\t${token}`)).toBe(401);
+    expect(await status(`\u00a0${token}`)).toBe(401);
     expect(await status(token, '/api/timesheets', 'Bearer:')).toBe(401);
     expect(await status(token, '/api/timesheets', 'Bearerx')).toBe(401);
   });

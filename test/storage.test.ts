@@ -97,7 +97,7 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     let commits = 0;
     const counted = new Proxy(database.db, {
       get: (target, key, receiver) =>
-        key === 'transaction' ? () => (commits++, target.transaction()) : Reflect.get(target, key, receiver),
+        key === 'connection' ? () => (commits++, target.connection()) : Reflect.get(target, key, receiver),
     });
     const transaction = groupCommit(counted);
     const rows = Array.from({ length: 30 }, (_, i) => row(`usr_group_${i}`, '2026-04-06', 100));
@@ -119,6 +119,18 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     });
     const stored = await database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_group_%').execute();
     expect(new Set(stored.map((r) => r.id))).toEqual(new Set(rows.filter((_, i) => i % 3 !== 0).map((r) => r.id)));
+  });
+
+  it('refuses a transaction started inside another instead of waiting for itself', async () => {
+    const { entries } = database.stores;
+    const inner = row('usr_nested', '2026-04-08', 100);
+    await expect(entries.transaction(async () => entries.transaction(async (tx) => entries.insert(tx, inner)))).rejects.toThrow(
+      'a transaction cannot start inside another',
+    );
+    expect(await entries.find(entries.db, inner.id)).toBeUndefined();
+    // The connection is free again afterwards.
+    await entries.transaction(async (tx) => entries.insert(tx, inner));
+    expect(await entries.find(entries.db, inner.id)).toEqual(inner);
   });
 
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {

@@ -152,7 +152,8 @@ export function bearerCredentials(header: string | undefined): string | undefine
   if (header === undefined) return undefined;
   const value = header.trim();
   if (value.length < 8 || value.slice(0, 7).toLowerCase() !== 'bearer ') return null;
-  return value.slice(7).trimStart();
+  // Spaces only between the scheme and the token (RFC 7235): a tab or any other blank is refused.
+  return value.slice(7).replace(/^ +/, '');
 }
 
 /** RFC 6750's b64token. */

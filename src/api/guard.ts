@@ -43,6 +43,7 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
       reply.header('www-authenticate', 'Bearer realm="timesheets"');
       return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
     }
+    // A token equal to one already verified passed the syntax check then; a new one is checked first.
     const caller = token === null ? undefined : (verifier.cached(token) ?? (isBearerTokenSyntax(token) ? await verifier.verify(token) : undefined));
     if (!caller) {
       reply.header('www-authenticate', 'Bearer error="invalid_token"');

@@ -7,7 +7,6 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import type { CheckpointerOptions } from './checkpointer.ts';
 import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
 import * as entries from './migrations/002-entries.ts';
@@ -33,7 +32,8 @@ export interface OpenOptions {
   sqliteSynchronous?: 'normal' | 'full';
   /**
    * SQLite: checkpoint the write-ahead log from a worker thread (the server turns this on; short
-   * commands leave it off). The request thread then never copies pages into the database file.
+   * commands leave it off). The request thread then copies pages into the database file only if
+   * the log grows far (BACKSTOP_CHECKPOINT_PAGES) or the thread fails.
    */
   sqliteBackgroundCheckpoints?: boolean;
 }
@@ -49,13 +49,17 @@ export async function openStorage(url: string, options: OpenOptions = {}): Promi
     const file = url.slice('sqlite:'.length);
     const synchronous = options.sqliteSynchronous ?? 'normal';
     const { db, database } = openSqlite(file, synchronous);
-    const checkpointer = options.sqliteBackgroundCheckpoints && file !== ':memory:' ? startCheckpointer(file, synchronous, database) : undefined;
+    const onDisk = file !== '' && file !== ':memory:';
+    const checkpointer = options.sqliteBackgroundCheckpoints && onDisk ? startCheckpointer(file, synchronous, database) : undefined;
     storage = {
       db,
       dialect,
       async close() {
-        await db.destroy();
-        await checkpointer?.stop();
+        try {
+          await db.destroy();
+        } finally {
+          await checkpointer?.stop();
+        }
       },
     };
   } else {
@@ -78,20 +82,44 @@ export async function openStorage(url: string, options: OpenOptions = {}): Promi
 const BACKSTOP_CHECKPOINT_PAGES = 16_000;
 const CHECKPOINT_INTERVAL_MS = 100;
 
-/** Hands checkpoints to a worker thread; should the thread fail, commits checkpoint as usual again. */
+/**
+ * The checkpointer: a worker thread beside the server's SQLite connection that moves committed
+ * pages from the write-ahead log into the database file, so that commits on the request thread only
+ * append to the log (in process: 103 → 53 µs of commit per logged entry; the import, +10%). PASSIVE
+ * copies what no reader still needs and never waits. Plain JavaScript, run from this string: a
+ * TypeScript file would load Node's type stripper into the thread too (+11 MB resident).
+ */
+const CHECKPOINTER_SOURCE = `
+const { DatabaseSync } = require('node:sqlite');
+const { parentPort, workerData } = require('node:worker_threads');
+const database = new DatabaseSync(workerData.file, { timeout: 0 });
+database.exec('PRAGMA synchronous = ' + workerData.synchronous);
+const checkpoint = database.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+function run() {
+  try { checkpoint.get(); } catch { /* busy: another checkpoint runs; the next tick catches up */ }
+}
+const timer = setInterval(run, workerData.intervalMs);
+parentPort.once('message', () => { clearInterval(timer); run(); database.close(); parentPort.close(); });
+`;
+
+/** Hands checkpoints to the checkpointer; should it fail, commits checkpoint as usual again. */
 function startCheckpointer(file: string, synchronous: 'normal' | 'full', database: DatabaseSync) {
-  const options: CheckpointerOptions = { file, synchronous, intervalMs: CHECKPOINT_INTERVAL_MS };
-  const worker = new Worker(new URL('./checkpointer.ts', import.meta.url), { workerData: options });
+  const workerData = { file, synchronous: synchronous === 'full' ? 'FULL' : 'NORMAL', intervalMs: CHECKPOINT_INTERVAL_MS };
+  const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData });
   worker.unref();
   database.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES};`);
-  worker.once('error', () => {
+  worker.once('error', (error) => {
     if (database.isOpen) database.exec('PRAGMA wal_autocheckpoint = 1000;');
+    process.emitWarning(`SQLite checkpointer thread failed (${error.message}); commits checkpoint the log themselves again`);
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
     async stop() {
       worker.postMessage('stop');
+      // A last checkpoint, then the thread ends; one that hangs is ended after a few seconds.
+      const deadline = setTimeout(() => void worker.terminate(), 5000);
       await exited;
+      clearTimeout(deadline);
     },
   };
 }

@@ -1,42 +1,64 @@
 // Group commit for SQLite. SQLite has one writer, and a commit costs more than the statements in it
 // (every changed page is appended to the write-ahead log). Transactions that arrive while one is
-// running wait and then run together: each in its own savepoint, so a failing one rolls back alone,
-// and all of them committed at once. Each caller hears back only after that commit, so an
-// acknowledged write is exactly as durable as before. A lone transaction starts at once.
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+// running wait and then run together: each in its own savepoint, so a unit that throws rolls back
+// its own changes and the others go on, and all of them are committed at once. Each caller hears
+// back only after that commit, so an acknowledged write is exactly as durable as before. A lone
+// transaction starts at once. If the group as a whole fails (the commit, or SQLite abandoning the
+// transaction after an I/O error), every caller in it gets that error: none of it was written.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CompiledQuery, type Kysely } from 'kysely';
 
+// IMMEDIATE: the group holds the write lock from its first statement, so a write by another process
+// (the admin CLI) in the meantime cannot turn the group's later writes into SQLITE_BUSY.
+const BEGIN = CompiledQuery.raw('BEGIN IMMEDIATE');
+const COMMIT = CompiledQuery.raw('COMMIT');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK');
 const SAVEPOINT = CompiledQuery.raw('SAVEPOINT unit');
 const RELEASE = CompiledQuery.raw('RELEASE unit');
 const ROLLBACK_TO = CompiledQuery.raw('ROLLBACK TO unit');
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 interface Unit<Database> {
-  readonly work: (tx: Transaction<Database>) => Promise<unknown>;
+  readonly work: (tx: Kysely<Database>) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
+
+/** Set while a group runs: a transaction started from inside one would wait for itself forever. */
+const insideGroup = new AsyncLocalStorage<true>();
 
 export function groupCommit<Database>(db: Kysely<Database>) {
   let waiting: Unit<Database>[] = [];
   let draining = false;
 
-  async function runTogether(units: readonly Unit<Database>[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    await db.transaction().execute(async (tx) => {
-      for (const unit of units) {
-        await tx.executeQuery(SAVEPOINT);
-        try {
-          outcomes.push({ ok: true, value: await unit.work(tx) });
-          await tx.executeQuery(RELEASE);
-        } catch (error) {
-          await tx.executeQuery(ROLLBACK_TO);
-          await tx.executeQuery(RELEASE);
-          outcomes.push({ ok: false, error });
-        }
+  async function runUnit(connection: Kysely<Database>, unit: Unit<Database>): Promise<void> {
+    await connection.executeQuery(SAVEPOINT);
+    let outcome: NonNullable<Unit<Database>['outcome']>;
+    try {
+      outcome = { ok: true, value: await unit.work(connection) };
+    } catch (error) {
+      // If SQLite abandoned the whole transaction, this throws and the group fails with the cause.
+      await connection.executeQuery(ROLLBACK_TO).catch((rollbackError: unknown) => {
+        throw new Error('the transaction was abandoned', { cause: error instanceof Error ? error : rollbackError });
+      });
+      outcome = { ok: false, error };
+    }
+    await connection.executeQuery(RELEASE);
+    unit.outcome = outcome;
+  }
+
+  async function runTogether(units: readonly Unit<Database>[]): Promise<void> {
+    await db.connection().execute(async (connection) => {
+      await connection.executeQuery(BEGIN);
+      try {
+        for (const unit of units) await runUnit(connection, unit);
+        await connection.executeQuery(COMMIT);
+      } catch (error) {
+        // Nothing to roll back when SQLite has already done it.
+        await connection.executeQuery(ROLLBACK).catch(() => {});
+        throw error;
       }
     });
-    return outcomes;
   }
 
   async function drain(): Promise<void> {
@@ -45,17 +67,21 @@ export function groupCommit<Database>(db: Kysely<Database>) {
       const units = waiting;
       waiting = [];
       try {
-        const outcomes = await runTogether(units);
-        outcomes.forEach((outcome, i) => (outcome.ok ? units[i]!.resolve(outcome.value) : units[i]!.reject(outcome.error)));
+        await insideGroup.run(true, () => runTogether(units));
+        for (const unit of units) {
+          const outcome = unit.outcome!;
+          if (outcome.ok) unit.resolve(outcome.value);
+          else unit.reject(outcome.error);
+        }
       } catch (error) {
-        // The commit (or a rollback) failed: nothing of this group was written.
         for (const unit of units) unit.reject(error);
       }
     }
     draining = false;
   }
 
-  return function transaction<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return function transaction<T>(work: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (insideGroup.getStore()) return Promise.reject(new Error('a transaction cannot start inside another'));
     return new Promise<T>((resolve, reject) => {
       waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!draining) void drain();

@@ -16,9 +16,10 @@ function isSlot(value: unknown): value is Slot {
 
 /**
  * `build` receives a placeholder for each of `keys`; use each one where a plain value goes (a
- * comparison, an inserted column, a SET). Anything Kysely would take apart (an `in` list, a literal)
- * cannot be a placeholder: compiling refuses a query whose placeholders did not all reach the
- * parameters.
+ * comparison, an inserted column, a SET), and never branch on one: the query is built once, so
+ * its shape must not depend on the values (one prepared query per shape instead). Anything Kysely
+ * would take apart (an `in` list, a literal) cannot be a placeholder: compiling refuses a query
+ * whose placeholders did not all reach the parameters.
  */
 export function preparedQuery<Database, Values extends object, Row>(
   db: Kysely<Database>,
