@@ -34,6 +34,9 @@ const CONNECTIONS = Number(options.connections);
 const TOKEN_USERS = Number(options.users);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const IMPORT_SECRET = 'demo-import-secret';
+/** The server as `npm start` runs it: compiled to JavaScript (`npm run bench` builds it first). */
+const SERVER_ENTRY = 'dist/server/cli/main.js';
+if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm run build (npm run bench does)`);
 
 interface Row {
   scenario: string;
@@ -125,7 +128,7 @@ interface Running {
 async function startSystemProcess(databaseUrl: string): Promise<Running> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const server = startProcess([...SERVER_NODE_FLAGS, 'src/cli/main.ts', 'serve', '--parts', 'idp,api'], {
+  const server = startProcess([...SERVER_NODE_FLAGS, SERVER_ENTRY, 'serve', '--parts', 'idp,api'], {
     PORT: String(port),
     HOST: '127.0.0.1',
     PUBLIC_URL: baseUrl,

@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
 import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
+import { PROJECT_ROOT } from './project-root.ts';
 import { openDatabase, type Database } from './storage/index.ts';
 import { webPlugin } from './web/index.ts';
 
@@ -29,7 +30,7 @@ export interface BuildOptions {
   readonly logStream?: DestinationStream;
 }
 
-const THEME_CSS = new URL('./web/theme.css', import.meta.url);
+const THEME_CSS = new URL('src/web/theme.css', PROJECT_ROOT);
 
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 const READINESS_TIMEOUT_MS = 2000;

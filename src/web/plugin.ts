@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 
-const DIST = new URL('../../dist/web/', import.meta.url);
+const DIST = new URL('dist/web/', PROJECT_ROOT);
 
 /** The app's own paths: each answers with index.html; the router in the page picks the screen. */
 export const APP_ROUTES = ['/', '/timesheets', '/timesheets/new', '/timesheets/:id/edit', '/approvals', '/profile'] as const;
