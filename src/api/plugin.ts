@@ -6,10 +6,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import { API_SCOPES, SCOPE_DESCRIPTIONS } from '../domain/access.ts';
+import { SCOPE_DESCRIPTIONS, USER_API_SCOPES } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { tokenVerifier } from './auth.ts';
-import { installGuard } from './guard.ts';
+import { installGuard, type OnPerson } from './guard.ts';
 import type { KeySource } from './keys.ts';
 import { errorHandler, problem, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -26,7 +26,7 @@ import { addSharedSchema, validatorCompiler } from './validation.ts';
  */
 function rememberPeople(stores: Stores) {
   const seen = new Map<string, string>();
-  return async (person: { sub: string; email: string; emailKnown: boolean; name: string; kind: string; roles: readonly string[] }) => {
+  const remember: OnPerson = async (person) => {
     if (!person.emailKnown) return;
     const fingerprint = `${person.email}|${person.name}|${person.kind}|${person.roles.join(' ')}`;
     if (seen.get(person.sub) === fingerprint) return;
@@ -34,6 +34,7 @@ function rememberPeople(stores: Stores) {
     if (seen.size > 100_000) seen.clear();
     seen.set(person.sub, fingerprint);
   };
+  return remember;
 }
 
 /**
@@ -49,7 +50,6 @@ function securityScheme(config: Config) {
       openIdConnectUrl: `${config.oidcIssuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
     };
   }
-  const userScopes = API_SCOPES.filter((scope) => scope !== 'batch:upload');
   return {
     type: 'oauth2' as const,
     description,
@@ -57,7 +57,7 @@ function securityScheme(config: Config) {
       authorizationCode: {
         authorizationUrl: `${config.oidcIssuer}/auth`,
         tokenUrl: `${config.oidcIssuer}/token`,
-        scopes: Object.fromEntries(userScopes.map((scope) => [scope, SCOPE_DESCRIPTIONS[scope]])),
+        scopes: Object.fromEntries(USER_API_SCOPES.map((scope) => [scope, SCOPE_DESCRIPTIONS[scope]])),
       },
       clientCredentials: {
         tokenUrl: `${config.oidcIssuer}/token`,

@@ -8,6 +8,8 @@ import {
   assertValidHours,
   CHANGEABLE_STATUSES,
   dailyLimitProblem,
+  fromCentihours,
+  DECIDABLE_STATUS,
   decisionObstacle,
   statusAfterDecision,
   statusAfterEdit,
@@ -18,8 +20,8 @@ import {
   type Person,
 } from '../domain/entries.ts';
 import { conflict, invalid, notFound, ruleViolation, type FieldError, type Subject } from '../domain/errors.ts';
-import { weekRange } from '../domain/week.ts';
-import { newEntryId, normalizeEmail, normalizeProjectName, toEntry, type EntriesTable, type Stores, type Tx } from '../storage/index.ts';
+import { parseIsoWeek, weekRange } from '../domain/week.ts';
+import { newEntryId, normalizeEmail, normalizeProjectName, toEntry, type EntriesTable, type Stores, type Tx, type User } from '../storage/index.ts';
 
 export interface NewEntry {
   readonly date: string;
@@ -180,6 +182,7 @@ export function timesheetService(stores: Stores) {
     },
 
     async summary(owner: Person, week: string) {
+      if (!parseIsoWeek(week)) throw invalid(`${week} is not a week of its year`, [{ field: 'week', message: 'is not an ISO week' }]);
       const { from, to, days } = weekRange(week);
       const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_EXPORT_ROWS });
       const byDay = new Map(days.map((day) => [day, 0]));
@@ -194,11 +197,11 @@ export function timesheetService(stores: Stores) {
         week,
         from,
         to,
-        total_hours: total / 100,
-        days: days.map((date) => ({ date, hours: (byDay.get(date) ?? 0) / 100 })),
+        total_hours: fromCentihours(total),
+        days: days.map((date) => ({ date, hours: fromCentihours(byDay.get(date) ?? 0) })),
         projects: [...byProject]
           .sort(([a], [b]) => a.localeCompare(b))
-          .map(([project, centihours]) => ({ project, hours: centihours / 100 })),
+          .map(([project, centihours]) => ({ project, hours: fromCentihours(centihours) })),
       };
     },
 
@@ -209,7 +212,7 @@ export function timesheetService(stores: Stores) {
     },
 
     async pending(manager: Person, query: { from?: string; to?: string; user?: string; limit: number }): Promise<Entry[]> {
-      const rows = await entries.listPending(entries.db, { ...query, excludeUserId: manager.sub });
+      const rows = await entries.listOthersWithStatus(entries.db, { ...query, status: DECIDABLE_STATUS, excludeUserId: manager.sub });
       return rows.map(toEntry);
     },
 
@@ -267,7 +270,7 @@ export function timesheetService(stores: Stores) {
 
       await entries.transaction(async (tx) => {
         const known = await entries.findImported(tx, clientId, valid.map(({ item }) => item.external_id));
-        const candidates: { index: number; item: UploadItem; ownerId: string; project: string }[] = [];
+        const candidates: { index: number; item: UploadItem; owner: User; project: string }[] = [];
         for (const { index, item } of valid) {
           const errors: FieldError[] = [];
           const owner = owners.get(normalizeEmail(item.email));
@@ -277,21 +280,22 @@ export function timesheetService(stores: Stores) {
           const existing = known.get(item.external_id);
           if (existing) results[index] = { index, external_id: item.external_id, status: 'duplicate', id: existing };
           else if (errors.length || !owner || !project) results[index] = { index, external_id: item.external_id, status: 'error', errors };
-          else candidates.push({ index, item, ownerId: owner.id, project });
+          else candidates.push({ index, item, owner, project });
         }
 
-        await entries.lockDays(tx, candidates.map((c) => ({ userId: c.ownerId, date: c.item.date })));
-        const dayTotals = await entries.centihoursByDay(tx, candidates.map((c) => ({ userId: c.ownerId, date: c.item.date })));
+        const days = candidates.map((c) => ({ userId: c.owner.id, date: c.item.date }));
+        await entries.lockDays(tx, days);
+        const dayTotals = await entries.centihoursByDay(tx, days);
         const rows: EntriesTable[] = [];
         const stamp = now();
         const inBatch = new Map<string, number>();
-        for (const { index, item, ownerId, project } of candidates) {
+        for (const { index, item, owner, project } of candidates) {
           const firstIndex = inBatch.get(item.external_id);
           if (firstIndex !== undefined) {
             results[index] = { index, external_id: item.external_id, status: 'duplicate', id: '' };
             continue;
           }
-          const dayKey = `${ownerId}|${item.date}`;
+          const dayKey = `${owner.id}|${item.date}`;
           const centihours = toCentihours(item.hours);
           const problem = dailyLimitProblem(dayTotals.get(dayKey) ?? 0, centihours);
           if (problem) {
@@ -300,9 +304,8 @@ export function timesheetService(stores: Stores) {
           }
           dayTotals.set(dayKey, (dayTotals.get(dayKey) ?? 0) + centihours);
           inBatch.set(item.external_id, index);
-          const owner = owners.get(normalizeEmail(item.email))!;
           rows.push(
-            newEntryRow({ sub: ownerId, email: owner.email, name: owner.name }, { ...item, project }, centihours, {
+            newEntryRow({ sub: owner.id, email: owner.email, name: owner.name }, { ...item, project }, centihours, {
               externalId: item.external_id,
               clientId,
               at: stamp,
@@ -344,7 +347,7 @@ export function timesheetService(stores: Stores) {
     rejectionReason: string | null,
   ): Promise<Entry | undefined> {
     const stamp = now();
-    const after = await entries.updateIf(tx, before.id, 'pending', {
+    const after = await entries.updateIf(tx, before.id, DECIDABLE_STATUS, {
       status: statusAfterDecision(decision),
       rejection_reason: rejectionReason,
       decided_by: manager.sub,

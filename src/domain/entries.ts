@@ -88,13 +88,18 @@ export function statusAfterEdit(entry: Pick<Entry, 'status'>): { status: EntrySt
   return entry.status === 'rejected' ? { status: 'pending', clearsDecision: true } : { status: entry.status, clearsDecision: false };
 }
 
+/** Only entries awaiting a decision can be approved or rejected. */
+export const DECIDABLE_STATUS: EntryStatus = 'pending';
+
 /** Why `decider` may not decide on `entry`, or undefined when they may. */
 export function decisionObstacle(
   entry: Pick<Entry, 'id' | 'user_id' | 'status'>,
   decider: Pick<Person, 'sub'>,
 ): { kind: 'own' | 'not_pending'; message: string } | undefined {
   if (entry.user_id === decider.sub) return { kind: 'own', message: 'a manager never decides on their own entries' };
-  if (entry.status !== 'pending') return { kind: 'not_pending', message: `entry is ${entry.status}, only pending entries can be decided` };
+  if (entry.status !== DECIDABLE_STATUS) {
+    return { kind: 'not_pending', message: `entry is ${entry.status}, only ${DECIDABLE_STATUS} entries can be decided` };
+  }
   return undefined;
 }
 

@@ -104,7 +104,7 @@ parentPort.once('message', () => { clearInterval(timer); run(); database.close()
 
 /** Hands checkpoints to the checkpointer; should it fail, commits checkpoint as usual again. */
 function startCheckpointer(file: string, synchronous: 'normal' | 'full', database: DatabaseSync) {
-  const workerData = { file, synchronous: synchronous === 'full' ? 'FULL' : 'NORMAL', intervalMs: CHECKPOINT_INTERVAL_MS };
+  const workerData = { file, synchronous: synchronous.toUpperCase(), intervalMs: CHECKPOINT_INTERVAL_MS };
   const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData });
   worker.unref();
   database.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES};`);
@@ -128,7 +128,7 @@ function openSqlite(file: string, synchronous: 'normal' | 'full'): { db: Db; dat
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new DatabaseSync(file, { timeout: 5000 });
   // WAL: readers never block the writer. See OpenOptions.sqliteSynchronous for durability.
-  database.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}; PRAGMA foreign_keys = ON;`);
+  database.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous.toUpperCase()}; PRAGMA foreign_keys = ON;`);
   // A 16 MB page cache; the operating system caches the rest of the file.
   database.exec('PRAGMA cache_size = -16000;');
   return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) }), database };

@@ -198,14 +198,15 @@ export function entryStore(db: Db, dialect: Dialect) {
       });
     },
 
-    async listPending(
+    /** Other people's entries in one status, grouped by person and in date order (the approvals list). */
+    async listOthersWithStatus(
       tx: Tx,
-      filter: { excludeUserId: string; from?: string; to?: string; user?: string; limit: number },
+      filter: { status: EntryStatus; excludeUserId: string; from?: string; to?: string; user?: string; limit: number },
     ): Promise<EntriesTable[]> {
       let query = tx
         .selectFrom('entries')
         .selectAll()
-        .where('status', '=', 'pending')
+        .where('status', '=', filter.status)
         .where('user_id', '!=', filter.excludeUserId);
       if (filter.from) query = query.where('date', '>=', filter.from);
       if (filter.to) query = query.where('date', '<=', filter.to);

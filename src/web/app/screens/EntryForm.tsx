@@ -2,7 +2,7 @@
 // project to the last one used. Errors, ours or the API's, appear next to their field, and what
 // was typed is never lost. Saving a rejected entry sends it for approval again.
 import { useRef, useState, type FormEvent } from 'react';
-import { hoursProblem, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH } from '../../../domain/entries.ts';
+import { CHANGEABLE_STATUSES, hoursProblem, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH } from '../../../domain/entries.ts';
 import { isCalendarDate, isoWeekOf } from '../../../domain/week.ts';
 import { ApiError } from '../api/http.ts';
 import type { Entry, EntryInput, Project } from '../api/timesheets.ts';
@@ -42,7 +42,7 @@ export function EntryForm({ id }: { id?: string }) {
   }
 
   const [projects, entry] = loaded.data;
-  if (entry?.status === 'approved') {
+  if (entry && !CHANGEABLE_STATUSES.includes(entry.status)) {
     return (
       <Page title={title}>
         <div className="card narrow">

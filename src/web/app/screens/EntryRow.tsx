@@ -1,6 +1,7 @@
 // One of your own entries: what, how long, its status (with the rejection reason), and Edit /
 // Delete while it is not approved. Delete asks for confirmation in place.
 import { useEffect, useRef, useState } from 'react';
+import { CHANGEABLE_STATUSES } from '../../../domain/entries.ts';
 import type { Entry } from '../api/timesheets.ts';
 import { formatHours } from '../ui/format.ts';
 import { navigate } from '../ui/router.tsx';
@@ -18,7 +19,7 @@ export function EntryRow({ entry, canEdit, canDelete, onDelete }: EntryRowProps)
   const [busy, setBusy] = useState(false);
   const cancelRef = useRef<HTMLButtonElement>(null);
   const deleteRef = useRef<HTMLButtonElement>(null);
-  const changeable = entry.status !== 'approved';
+  const changeable = CHANGEABLE_STATUSES.includes(entry.status);
 
   useEffect(() => {
     if (confirming) cancelRef.current?.focus();
