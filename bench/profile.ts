@@ -80,7 +80,8 @@ profile.samples.forEach((id, i) => {
     total++;
   }
 });
-const where = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/src/') ? url.replace(/.*\/work\/main\//, '') : url || '(native)');
+const ROOT = new URL('../', import.meta.url).href;
+const where = (url: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith(ROOT) ? url.slice(ROOT.length) : url || '(native)');
 const self = new Map<string, number>();
 const selfByPlace = new Map<string, number>();
 const inclusive = new Map<string, number>();
