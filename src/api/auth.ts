@@ -2,7 +2,7 @@
 // into a Caller. Nothing else (cookies, query strings, ID tokens) is ever accepted.
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.ts';
-import { parseScope } from '../domain/access.ts';
+import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS, ACCESS_TOKEN_MAX_AGE_SECONDS, parseScope } from '../domain/access.ts';
 import { KeysUnavailableError, type KeySource } from './keys.ts';
 
 export interface Caller {
@@ -22,10 +22,6 @@ export interface Caller {
 }
 
 export class InvalidTokenError extends Error {}
-
-const CLOCK_TOLERANCE_SECONDS = 10;
-/** No access token lives longer than a day; one issued in the future or earlier is refused. */
-const MAX_TOKEN_AGE_SECONDS = 24 * 60 * 60 + 60;
 
 export interface TokenVerifierSettings {
   readonly issuer: string;
@@ -120,8 +116,8 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, 
           issuer: settings.issuer,
           audience: settings.audience,
           algorithms: [...settings.algorithms],
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+          clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
+          maxTokenAge: ACCESS_TOKEN_MAX_AGE_SECONDS,
           // RFC 9068 access tokens say what they are; an ID token (typ JWT, aud = client) never passes.
           ...(settings.requireAtJwtTyp ? { typ: 'at+jwt' } : {}),
           requiredClaims: ['exp', 'iat', 'sub'],

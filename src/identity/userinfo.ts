@@ -3,7 +3,7 @@
 // tokens, so for those we answer here, after the same checks the API makes.
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Config } from '../config.ts';
-import { parseScope } from '../domain/access.ts';
+import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS, ACCESS_TOKEN_MAX_AGE_SECONDS, parseScope } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { claimNames, userClaims } from './claims.ts';
 import type { KeySet } from './keys.ts';
@@ -38,7 +38,8 @@ export function apiTokenUserinfo(config: Config, stores: Stores) {
         typ: 'at+jwt',
         algorithms: ['RS256'],
         // The same time checks as the API's (src/api/auth.ts).
-        clockTolerance: 10,
+        clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
+        maxTokenAge: ACCESS_TOKEN_MAX_AGE_SECONDS,
         requiredClaims: ['exp', 'iat', 'sub'],
       }));
     } catch {
