@@ -137,8 +137,15 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
         email: 'carl@abc-inc.example',
         name: 'Carl Contractor',
       });
+      // The scheme is case-insensitive (RFC 7235).
+      const lowerCase = await fetch(`${running.issuer}/me`, { headers: { authorization: `bearer ${tokens.access_token}` } });
+      expect(lowerCase.status).toBe(200);
       const bad = await fetch(`${running.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}x` } });
       expect(bad.status).toBe(401);
+      expect(bad.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      // An ID token is not an access token: same issuer and keys, but the wrong audience and typ.
+      const idToken = await fetch(`${running.issuer}/me`, { headers: { authorization: `Bearer ${tokens.id_token}` } });
+      expect(idToken.status).toBe(401);
     });
 
     it('rotates refresh tokens and revokes the grant when a used one comes back', async () => {

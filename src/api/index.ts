@@ -1,4 +1,5 @@
 // The API part's public face.
+export { bearerCredentials, tokenVerifier } from './auth.ts';
 export { apiPlugin, type ApiOptions } from './plugin.ts';
 export { localKeySource, remoteKeySource, type KeySource } from './keys.ts';
 export { checkUploadItem } from './routes/upload.ts';

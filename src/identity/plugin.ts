@@ -5,6 +5,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
+import { bearerCredentials } from '../api/index.ts';
 import type { Config } from '../config.ts';
 import { RateWindow } from '../rate-window.ts';
 import type { Stores } from '../storage/index.ts';
@@ -15,6 +16,8 @@ import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** RFC 6749 §2.3.1 Basic client credentials (each part form-urlencoded), or undefined. */
 function basicCredentials(authorization: string | undefined): { clientId: string; secret: string } | undefined {
@@ -79,7 +82,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   for (const timer of timers) timer.unref();
   app.addHook('onClose', async () => timers.forEach(clearInterval));
 
-  const userinfo = apiTokenUserinfo(config, stores);
+  const userinfo = apiTokenUserinfo(config, stores, () => current.keySet);
 
   const https = config.publicUrl.startsWith('https:');
   /**
@@ -121,8 +124,9 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         // Provider responses bypass Fastify's hooks: give them the same baseline headers.
         res.setHeader('x-content-type-options', 'nosniff');
         if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
-        const bearer = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(req.headers.authorization ?? '')?.[1];
-        if (bearer && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {
+        // A JWT is one of the API's tokens (the provider's own access tokens are opaque).
+        const bearer = bearerCredentials(req.headers.authorization);
+        if (bearer && JWT_SHAPE.test(bearer) && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {
           void answerUserinfo(bearer, res);
           return;
         }
@@ -134,7 +138,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
 
   async function answerUserinfo(token: string, res: ServerResponse): Promise<void> {
     try {
-      const result = await userinfo(token, current.keySet);
+      const result = await userinfo(token);
       res.setHeader('cache-control', 'no-store');
       if (result.status === 200) {
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result.body));

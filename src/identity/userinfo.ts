@@ -1,9 +1,9 @@
 // userinfo for the API's own access tokens. The hosted vendor names both the API and userinfo
 // as audiences of the token it gives the SPA; oidc-provider's userinfo refuses audience-bound
-// tokens, so for those we answer here, after the same checks the API makes.
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+// tokens, so for those we answer here, after exactly the checks the API makes (its own verifier).
+import type { JSONWebKeySet } from 'jose';
+import { localKeySource, tokenVerifier } from '../api/index.ts';
 import type { Config } from '../config.ts';
-import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS, ACCESS_TOKEN_MAX_AGE_SECONDS, parseScope } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { claimNames, userClaims } from './claims.ts';
 import type { KeySet } from './keys.ts';
@@ -22,33 +22,31 @@ export type UserinfoResult =
   | { status: 200; body: Record<string, unknown> }
   | { status: 401 | 403; challenge: string };
 
-export function apiTokenUserinfo(config: Config, stores: Stores) {
+export function apiTokenUserinfo(config: Config, stores: Stores, keySet: () => KeySet) {
   const names = claimNames(config);
-  let cached: { fingerprint: string; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
+  // The tokens this provider issues for the API: its own issuer and keys, RS256, RFC 9068 typ.
+  const verifier = tokenVerifier(
+    {
+      issuer: config.embeddedIssuer,
+      audience: config.apiAudience,
+      algorithms: ['RS256'],
+      requireAtJwtTyp: true,
+      scopeClaim: 'scope',
+      claimNamespace: config.claimNamespace,
+    },
+    localKeySource(keySet, publicJwks),
+  );
 
-  return async function userinfo(token: string, keySet: KeySet): Promise<UserinfoResult> {
-    if (cached?.fingerprint !== keySet.fingerprint) {
-      cached = { fingerprint: keySet.fingerprint, jwks: createLocalJWKSet(publicJwks(keySet)) };
-    }
-    let payload;
+  return async function userinfo(token: string): Promise<UserinfoResult> {
+    let caller;
     try {
-      ({ payload } = await jwtVerify(token, cached.jwks, {
-        issuer: config.embeddedIssuer,
-        audience: config.apiAudience,
-        typ: 'at+jwt',
-        algorithms: ['RS256'],
-        // The same time checks as the API's (src/api/auth.ts).
-        clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
-        maxTokenAge: ACCESS_TOKEN_MAX_AGE_SECONDS,
-        requiredClaims: ['exp', 'iat', 'sub'],
-      }));
+      caller = await verifier.verify(token);
     } catch {
       return { status: 401, challenge: 'Bearer error="invalid_token"' };
     }
-    const scopes = new Set(parseScope(typeof payload.scope === 'string' ? payload.scope : ''));
-    if (!scopes.has('openid')) return { status: 403, challenge: 'Bearer error="insufficient_scope", scope="openid"' };
-    const user = typeof payload.sub === 'string' ? await stores.users.findById(payload.sub) : undefined;
+    if (!caller.scopes.has('openid')) return { status: 403, challenge: 'Bearer error="insufficient_scope", scope="openid"' };
+    const user = await stores.users.findById(caller.sub);
     if (!user || user.disabled) return { status: 401, challenge: 'Bearer error="invalid_token"' };
-    return { status: 200, body: userClaims(user, names, scopes) };
+    return { status: 200, body: userClaims(user, names, caller.scopes) };
   };
 }
