@@ -7,6 +7,7 @@ import {
   assertDecisionReason,
   assertValidHours,
   CHANGEABLE_STATUSES,
+  changedMeanwhile,
   dailyLimitProblem,
   fromCentihours,
   DECIDABLE_STATUS,
@@ -148,12 +149,12 @@ export function timesheetService(stores: Stores) {
       const project = changes.project === undefined ? undefined : await canonicalProject(changes.project);
       return entries.transaction(async (tx) => {
         const before = await ownedRow(tx, owner, id);
-        assertChangeable(toEntry(before), 'edit');
+        assertChangeable(before, 'edit');
         const date = changes.date ?? before.date;
         const centihours = changes.hours === undefined ? before.centihours : toCentihours(changes.hours);
         await entries.lockDays(tx, [{ userId: owner.sub, date }]);
         assertDailyLimit(await entries.centihoursOn(tx, owner.sub, date, id), centihours);
-        const { status, clearsDecision } = statusAfterEdit(toEntry(before));
+        const { status, clearsDecision } = statusAfterEdit(before);
         const after = await entries.updateIf(tx, id, CHANGEABLE_STATUSES, {
           date,
           centihours,
@@ -163,7 +164,7 @@ export function timesheetService(stores: Stores) {
           updated_at: now(),
           ...(clearsDecision ? { rejection_reason: null, decided_by: null, decided_at: null } : {}),
         });
-        if (!after) throw conflict(`entry ${id} was approved meanwhile`, [{ id, message: 'approved entries are immutable' }]);
+        if (!after) throw changedMeanwhile(id, 'approved');
         await entries.audit(tx, { actor: owner.sub, action: 'entry.update', subject: id, before: toEntry(before), after: toEntry(after) });
         return toEntry(after);
       });
@@ -172,9 +173,9 @@ export function timesheetService(stores: Stores) {
     async remove(owner: Person, id: string): Promise<void> {
       await entries.transaction(async (tx) => {
         const before = await ownedRow(tx, owner, id);
-        assertChangeable(toEntry(before), 'delete');
+        assertChangeable(before, 'delete');
         if (!(await entries.deleteIf(tx, id, CHANGEABLE_STATUSES))) {
-          throw conflict(`entry ${id} was approved meanwhile`, [{ id, message: 'approved entries are immutable' }]);
+          throw changedMeanwhile(id, 'approved');
         }
         await entries.bury(tx, before);
         await entries.audit(tx, { actor: owner.sub, action: 'entry.delete', subject: id, before: toEntry(before) });
@@ -211,8 +212,10 @@ export function timesheetService(stores: Stores) {
       return rows.reverse().map(toEntry);
     },
 
+    /** Entries awaiting a decision by `manager`; `query.user` is a person's id or email. */
     async pending(manager: Person, query: { from?: string; to?: string; user?: string; limit: number }): Promise<Entry[]> {
-      const rows = await entries.listOthersWithStatus(entries.db, { ...query, status: DECIDABLE_STATUS, excludeUserId: manager.sub });
+      const user = !query.user ? undefined : query.user.includes('@') ? { email: normalizeEmail(query.user) } : { id: query.user };
+      const rows = await entries.listOthersWithStatus(entries.db, { ...query, user, status: DECIDABLE_STATUS, excludeUserId: manager.sub });
       return rows.map(toEntry);
     },
 
@@ -221,9 +224,9 @@ export function timesheetService(stores: Stores) {
       return entries.transaction(async (tx) => {
         const before = await entries.find(tx, id);
         if (!before) throw notFound(`no entry ${id}`);
-        assertCanDecide(toEntry(before), manager);
+        assertCanDecide(before, manager);
         const after = await decideRow(tx, manager, before, decision, rejectionReason);
-        if (!after) throw conflict(`entry ${id} was decided meanwhile`, [{ id, message: 'only pending entries can be decided' }]);
+        if (!after) throw changedMeanwhile(id, 'decided');
         return after;
       });
     },
@@ -238,7 +241,7 @@ export function timesheetService(stores: Stores) {
         rows.forEach((row, i) => {
           if (!row) blocked.push({ id: unique[i]!, message: 'no such entry' });
           else {
-            const obstacle = decisionObstacle(toEntry(row), manager);
+            const obstacle = decisionObstacle(row, manager);
             if (obstacle) blocked.push({ id: row.id, message: obstacle.message });
           }
         });
@@ -246,7 +249,7 @@ export function timesheetService(stores: Stores) {
         const decided: Entry[] = [];
         for (const row of rows as EntriesTable[]) {
           const after = await decideRow(tx, manager, row, decision, rejectionReason);
-          if (!after) throw conflict('an entry was decided meanwhile; none was', [{ id: row.id, message: 'only pending entries can be decided' }]);
+          if (!after) throw changedMeanwhile(row.id, 'decided', { inBatch: true });
           decided.push(after);
         }
         return decided;

@@ -1,10 +1,12 @@
 // What a timesheet entry is and who may do what with it. Pure rules: no HTTP, no SQL.
-import { conflict, forbidden, invalid, ruleViolation, type FieldError } from './errors.ts';
+import { conflict, forbidden, invalid, ruleViolation, type DomainError, type FieldError } from './errors.ts';
 
 export const ENTRY_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
 
 export const MAX_HOURS_PER_DAY = 24;
+/** Hours are whole hundredths (see hoursProblem): the least that can be logged, and the step. */
+export const HOURS_STEP = 0.01;
 export const MAX_NOTES_LENGTH = 1000;
 export const MAX_REASON_LENGTH = 1000;
 
@@ -75,11 +77,13 @@ export function assertDailyLimit(otherCentihoursThatDay: number, newCentihours: 
 /** The statuses an owner may still edit or delete (approved entries are immutable). */
 export const CHANGEABLE_STATUSES: readonly EntryStatus[] = ['pending', 'rejected'];
 
+const IMMUTABLE = 'approved entries are immutable';
+
 /** Approved entries are immutable: neither edited nor deleted. */
 export function assertChangeable(entry: Pick<Entry, 'id' | 'status'>, action: 'edit' | 'delete'): void {
   if (!CHANGEABLE_STATUSES.includes(entry.status)) {
     const message = `entry ${entry.id} is approved and can no longer be ${action === 'edit' ? 'edited' : 'deleted'}`;
-    throw conflict(message, [{ id: entry.id, message: 'approved entries are immutable' }]);
+    throw conflict(message, [{ id: entry.id, message: IMMUTABLE }]);
   }
 }
 
@@ -107,6 +111,15 @@ export function assertCanDecide(entry: Pick<Entry, 'id' | 'user_id' | 'status'>,
   const obstacle = decisionObstacle(entry, decider);
   if (obstacle?.kind === 'own') throw forbidden(obstacle.message);
   if (obstacle) throw conflict(`entry ${entry.id}: ${obstacle.message}`, [{ id: entry.id, message: obstacle.message }]);
+}
+
+/**
+ * A change checked against the entry as read, then refused by the database's conditional write:
+ * another request approved or decided it in between. A batch is refused as a whole.
+ */
+export function changedMeanwhile(id: string, change: 'approved' | 'decided', { inBatch = false } = {}): DomainError {
+  const message = change === 'approved' ? IMMUTABLE : `only ${DECIDABLE_STATUS} entries can be decided`;
+  return conflict(inBatch ? `an entry was ${change} meanwhile; none was` : `entry ${id} was ${change} meanwhile`, [{ id, message }]);
 }
 
 export function assertDecisionReason(decision: Decision, reason: string | undefined): string | null {

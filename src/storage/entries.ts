@@ -54,7 +54,7 @@ export function toEntry(row: EntriesTable): Entry {
     project: row.project,
     hours: fromCentihours(row.centihours),
     notes: row.notes,
-    status: row.status as EntryStatus,
+    status: row.status,
     rejection_reason: row.rejection_reason,
     external_id: row.external_id,
     created_at: row.created_at,
@@ -201,7 +201,15 @@ export function entryStore(db: Db, dialect: Dialect) {
     /** Other people's entries in one status, grouped by person and in date order (the approvals list). */
     async listOthersWithStatus(
       tx: Tx,
-      filter: { status: EntryStatus; excludeUserId: string; from?: string; to?: string; user?: string; limit: number },
+      filter: {
+        status: EntryStatus;
+        excludeUserId: string;
+        from?: string;
+        to?: string;
+        /** One person's entries: by id, or by email as stored on the entry (compared lower-cased). */
+        user?: { id: string } | { email: string };
+        limit: number;
+      },
     ): Promise<EntriesTable[]> {
       let query = tx
         .selectFrom('entries')
@@ -212,9 +220,7 @@ export function entryStore(db: Db, dialect: Dialect) {
       if (filter.to) query = query.where('date', '<=', filter.to);
       const user = filter.user;
       if (user) {
-        query = user.includes('@')
-          ? query.where(sql`lower(user_email)`, '=', user.toLowerCase())
-          : query.where('user_id', '=', user);
+        query = 'email' in user ? query.where(sql`lower(user_email)`, '=', user.email.toLowerCase()) : query.where('user_id', '=', user.id);
       }
       return query.orderBy('user_name').orderBy('user_id').orderBy('date').orderBy('id').limit(inlineLimit(filter.limit)).execute();
     },
@@ -290,7 +296,7 @@ export function entryStore(db: Db, dialect: Dialect) {
         .updateTable('entries')
         .set(changes)
         .where('id', '=', id)
-        .where('status', 'in', statuses as EntryStatus[])
+        .where('status', 'in', statuses)
         .returningAll()
         .executeTakeFirst();
     },
@@ -299,7 +305,7 @@ export function entryStore(db: Db, dialect: Dialect) {
       const result = await tx
         .deleteFrom('entries')
         .where('id', '=', id)
-        .where('status', 'in', expectedStatuses as EntryStatus[])
+        .where('status', 'in', expectedStatuses)
         .executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },

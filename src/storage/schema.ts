@@ -1,6 +1,7 @@
 // Table shapes, shared by SQLite and PostgreSQL. Times are ISO-8601 text or epoch milliseconds
 // (integers), booleans are 0/1 integers: the one representation both engines store the same way.
 import type { Generated } from 'kysely';
+import type { EntryStatus } from '../domain/entries.ts';
 
 export interface UsersTable {
   id: string;
@@ -76,7 +77,7 @@ export interface EntriesTable {
   project: string;
   centihours: number;
   notes: string | null;
-  status: string;
+  status: EntryStatus;
   rejection_reason: string | null;
   external_id: string | null;
   source_client_id: string | null;
