@@ -2,6 +2,7 @@
 // and every wrong value is reported together, by name, so an operator fixes them in one go.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { isLoopbackUrl } from './domain/loopback.ts';
 
 export type AuthFlow = 'pkce' | 'implicit';
 export type ScopeClaim = 'scope' | 'permissions';
@@ -64,12 +65,6 @@ export class ConfigError extends Error {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-export function isLoopbackUrl(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
 
 /** Loads `.env` from the working directory when present; real environment variables win. */
 export function loadDotEnv(file = path.resolve('.env')): void {

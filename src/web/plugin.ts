@@ -7,17 +7,15 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
+import { APP_ROUTES } from './routes.ts';
 
 const DIST = new URL('dist/web/', PROJECT_ROOT);
 
-/** The app's own paths: each answers with index.html; the router in the page picks the screen. */
-export const APP_ROUTES = ['/', '/timesheets', '/timesheets/new', '/timesheets/:id/edit', '/approvals', '/profile'] as const;
-
 /** Everything the app may ask for; the provider grants what the user's roles allow. */
-export const APP_SCOPE = 'openid profile email read:timesheets create:timesheets delete:timesheets approve:timesheets';
+const APP_SCOPE = 'openid profile email read:timesheets create:timesheets delete:timesheets approve:timesheets';
 
 /** What the browser needs to know, read at run time so one build serves any deployment. */
-export function appConfig(config: Config) {
+function appConfig(config: Config) {
   return {
     issuer: config.oidcIssuer,
     clientId: config.spaClientId,
@@ -69,6 +67,7 @@ export async function webPlugin(app: FastifyInstance, options: { config: Config 
     return reply.headers(headers[which]).type('text/html; charset=utf-8').send(index);
   };
 
+  // The app's own paths: each answers with index.html; the router in the page picks the screen.
   for (const route of APP_ROUTES) app.get(route, async (_request, reply) => sendIndex(reply, 'app'));
   // The one page our own origin may frame: the silent-renewal frame lands here.
   app.get('/callback', async (_request, reply) => sendIndex(reply, 'callback'));

@@ -3,7 +3,7 @@
 // exponential backoff and jitter; a batch too large is split). Re-sending a batch is always safe:
 // the API answers an external_id it already holds as a duplicate.
 import * as oidc from 'openid-client';
-import { isLoopbackUrl } from '../../config.ts';
+import { isLoopbackUrl } from '../../domain/loopback.ts';
 import type { FieldError } from '../../domain/errors.ts';
 import { UsageError } from '../command.ts';
 import { externalIdOf } from './summary.ts';

@@ -1,6 +1,8 @@
 // The shell: top bar, the screen for the current route, and the gates in front of it (signing
 // in, session ended, scope missing).
 import type { ReactNode } from 'react';
+import type { ApiScope } from '../../domain/access.ts';
+import { matchRoute, type AppRoute } from '../routes.ts';
 import { Approvals } from './screens/Approvals.tsx';
 import { Callback } from './screens/Callback.tsx';
 import { EntryForm } from './screens/EntryForm.tsx';
@@ -14,15 +16,21 @@ import { useAuthState } from './ui/services.tsx';
 import { Loading } from './ui/states.tsx';
 import { TopBar } from './ui/TopBar.tsx';
 
+/** The signed-in screens, one for each of the app's routes but home, and the scope each needs. */
+const PROTECTED_SCREENS: Record<Exclude<AppRoute, '/'>, { screen: (params: Record<string, string>) => ReactNode; scope?: ApiScope }> = {
+  '/timesheets': { screen: () => <MyTimesheets />, scope: 'read:timesheets' },
+  '/timesheets/new': { screen: () => <EntryForm />, scope: 'create:timesheets' },
+  '/timesheets/:id/edit': { screen: ({ id }) => <EntryForm key={id} id={id} />, scope: 'create:timesheets' },
+  '/approvals': { screen: () => <Approvals />, scope: 'approve:timesheets' },
+  '/profile': { screen: () => <Profile /> },
+};
+
 /** A signed-in screen, and the scope it needs. */
 function protectedScreen(pathname: string): { screen: ReactNode; scope?: string } | undefined {
-  if (pathname === '/timesheets') return { screen: <MyTimesheets />, scope: 'read:timesheets' };
-  if (pathname === '/timesheets/new') return { screen: <EntryForm />, scope: 'create:timesheets' };
-  const edit = /^\/timesheets\/([\w-]+)\/edit$/.exec(pathname);
-  if (edit) return { screen: <EntryForm key={edit[1]} id={edit[1]} />, scope: 'create:timesheets' };
-  if (pathname === '/approvals') return { screen: <Approvals />, scope: 'approve:timesheets' };
-  if (pathname === '/profile') return { screen: <Profile /> };
-  return undefined;
+  const match = matchRoute(pathname);
+  if (!match || match.route === '/') return undefined;
+  const { screen, scope } = PROTECTED_SCREENS[match.route];
+  return { screen: screen(match.params), scope };
 }
 
 function Screen() {

@@ -1,12 +1,8 @@
 // Calls the Timesheets API with the access token. A 401 gets one silent renewal and a retry; a
 // second 401 ends the session, and the app asks the user to sign in again. Errors arrive as
 // application/problem+json and become ApiError, with field errors for the forms.
+import type { FieldError } from '../../../domain/errors.ts';
 import type { AuthClient } from '../auth/client.ts';
-
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
 
 /** The message is the problem's detail, or its title when it has none. */
 export class ApiError extends Error {

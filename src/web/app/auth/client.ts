@@ -6,6 +6,7 @@
 // silently (prompt=none in a hidden frame, see silent-frame.ts); the code flow then renews with its
 // rotated refresh token, the Implicit flow with the silent frame again.
 import * as oauth from 'oauth4webapi';
+import { isLoopbackUrl } from '../../../domain/loopback.ts';
 import { saveAttempt, takeAttempt, type AttemptSecrets } from './attempt.ts';
 import { codeFlow } from './code-flow.ts';
 import type { RuntimeConfig } from './config.ts';
@@ -259,8 +260,7 @@ async function discover(config: RuntimeConfig, redirectUri: string): Promise<Dis
   const issuer = new URL(config.issuer);
   // Plain http only for a provider on this machine during development (the server's production
   // guard refuses an http issuer elsewhere).
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
-  const http = issuer.protocol === 'http:' && loopback ? { [oauth.allowInsecureRequests]: true } : {};
+  const http = issuer.protocol === 'http:' && isLoopbackUrl(issuer) ? { [oauth.allowInsecureRequests]: true } : {};
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { ...http, algorithm: 'oidc' }));
   const authorizationEndpoint = as.authorization_endpoint;
   if (!authorizationEndpoint) throw new AuthError('invalid_response', 'The sign-in service has no authorization endpoint.');

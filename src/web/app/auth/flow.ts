@@ -1,5 +1,6 @@
 // What differs between the two sign-in flows, behind one shape; client.ts does the rest once.
 import type * as oauth from 'oauth4webapi';
+import { parseScope } from '../../../domain/access.ts';
 import type { AttemptSecrets } from './attempt.ts';
 import type { RuntimeConfig } from './config.ts';
 import type { IdTokenClaims } from './implicit-response.ts';
@@ -43,5 +44,5 @@ export function expiresAtFrom(expiresIn: number | undefined, now = Date.now()): 
 
 /** A token response without `scope` was granted what was asked for (RFC 6749 section 5.1). */
 export function grantedScopes(scope: string | undefined, requested: string): string[] {
-  return (scope ?? requested).split(' ').filter(Boolean);
+  return parseScope(scope ?? requested);
 }

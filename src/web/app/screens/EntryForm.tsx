@@ -2,7 +2,7 @@
 // project to the last one used. Errors, ours or the API's, appear next to their field, and what
 // was typed is never lost. Saving a rejected entry sends it for approval again.
 import { useRef, useState, type FormEvent } from 'react';
-import { CHANGEABLE_STATUSES, hoursProblem, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH } from '../../../domain/entries.ts';
+import { CHANGEABLE_STATUSES, HOURS_STEP, hoursProblem, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH } from '../../../domain/entries.ts';
 import { isCalendarDate, isoWeekOf } from '../../../domain/week.ts';
 import { ApiError } from '../api/http.ts';
 import type { Entry, EntryInput, Project } from '../api/timesheets.ts';
@@ -187,9 +187,9 @@ function EntryFields({ projects, entry, initialDate }: { projects: readonly Proj
             id="entry-hours"
             type="number"
             inputMode="decimal"
-            min="0.25"
+            min={HOURS_STEP}
             max={MAX_HOURS_PER_DAY}
-            step="0.25"
+            step={HOURS_STEP}
             required
             autoFocus
             value={values.hours}
