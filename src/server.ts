@@ -9,6 +9,7 @@ import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './ap
 import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
 import { PROJECT_ROOT } from './project-root.ts';
+import { baselineHeaders } from './security-headers.ts';
 import { openDatabase, type Database } from './storage/index.ts';
 import { webPlugin } from './web/index.ts';
 
@@ -75,10 +76,9 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       'request completed',
     );
   });
-  const https = config.publicUrl.startsWith('https:');
+  const baseline = baselineHeaders(config.publicUrl.startsWith('https:'));
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    reply.headers(baseline);
   });
 
   let identity: IdentityHandle | undefined;

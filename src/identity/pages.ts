@@ -1,5 +1,6 @@
 // The provider's own pages (sign-in, sign-out, errors): server-rendered, no JavaScript needed,
 // styled by the same theme.css as the web app.
+import { htmlPageHeaders } from '../security-headers.ts';
 
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -97,11 +98,5 @@ export function errorPage(title: string, detail: string): string {
 /** Headers for every provider page: not frameable, not cached, no inline code, nothing third-party. */
 export function pageSecurityHeaders(formTargets: readonly string[] = []): Record<string, string> {
   const formAction = ["'self'", ...formTargets].join(' ');
-  return {
-    'content-security-policy': `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-    'x-frame-options': 'DENY',
-    'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-  };
+  return htmlPageHeaders(["default-src 'none'", "style-src 'self'", "img-src 'self'", `form-action ${formAction}`], "'none'");
 }

@@ -8,6 +8,7 @@ import { errors } from 'oidc-provider';
 import { bearerCredentials } from '../api/index.ts';
 import type { Config } from '../config.ts';
 import { RateWindow } from '../rate-window.ts';
+import { baselineHeaders } from '../security-headers.ts';
 import type { Stores } from '../storage/index.ts';
 import { clientSecretMatches } from './clients.ts';
 import { keySetFrom, type KeySet } from './keys.ts';
@@ -84,7 +85,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
 
   const userinfo = apiTokenUserinfo(config, stores, () => current.keySet);
 
-  const https = config.publicUrl.startsWith('https:');
+  const baseline = baselineHeaders(config.publicUrl.startsWith('https:'));
   /**
    * Token requests are counted per client when its Basic credentials are right (a client id alone is
    * a claim: counting it would let anyone spend the import job's budget), else per address.
@@ -122,8 +123,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
           }
         }
         // Provider responses bypass Fastify's hooks: give them the same baseline headers.
-        res.setHeader('x-content-type-options', 'nosniff');
-        if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+        for (const [name, value] of Object.entries(baseline)) res.setHeader(name, value);
         // A JWT is one of the API's tokens (the provider's own access tokens are opaque).
         const bearer = bearerCredentials(req.headers.authorization);
         if (bearer && JWT_SHAPE.test(bearer) && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {

@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
+import { htmlPageHeaders } from '../security-headers.ts';
 import { APP_ROUTES } from './routes.ts';
 
 const DIST = new URL('dist/web/', PROJECT_ROOT);
@@ -27,7 +28,8 @@ function appConfig(config: Config) {
   };
 }
 
-export function contentSecurityPolicy(config: Config, frameAncestors: "'none'" | "'self'"): string {
+/** The page's Content-Security-Policy, but for who may frame it (see htmlPageHeaders). */
+function contentSecurityPolicy(config: Config): string[] {
   // An external provider (Auth0, Keycloak) is contacted by the page: discovery, keys, token, userinfo,
   // and the silent-renewal frame.
   const issuer = new URL(config.oidcIssuer).origin;
@@ -41,10 +43,8 @@ export function contentSecurityPolicy(config: Config, frameAncestors: "'none'" |
     `frame-src 'self'${provider}`,
     // The app's forms are handled by script; nothing is ever posted by the browser itself.
     "form-action 'none'",
-    `frame-ancestors ${frameAncestors}`,
-    "base-uri 'none'",
     "object-src 'none'",
-  ].join('; ');
+  ];
 }
 
 export async function webPlugin(app: FastifyInstance, options: { config: Config }): Promise<void> {
@@ -52,15 +52,8 @@ export async function webPlugin(app: FastifyInstance, options: { config: Config 
   const index = await readFile(new URL('index.html', DIST), 'utf8').catch(() => undefined);
   if (!index) app.log.warn('The web app is not built (no dist/web/index.html): run `npm run build`.');
 
-  const pageHeaders = (frameAncestors: "'none'" | "'self'") => ({
-    'content-security-policy': contentSecurityPolicy(config, frameAncestors),
-    'x-frame-options': frameAncestors === "'self'" ? 'SAMEORIGIN' : 'DENY',
-    'referrer-policy': 'no-referrer',
-    'x-content-type-options': 'nosniff',
-    'cross-origin-opener-policy': 'same-origin',
-    'cache-control': 'no-store',
-  });
-  const headers = { app: pageHeaders("'none'"), callback: pageHeaders("'self'") };
+  const csp = contentSecurityPolicy(config);
+  const headers = { app: htmlPageHeaders(csp, "'none'"), callback: htmlPageHeaders(csp, "'self'") };
 
   const sendIndex = (reply: FastifyReply, which: keyof typeof headers) => {
     if (!index) return reply.code(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run build`.');

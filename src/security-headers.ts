@@ -1,0 +1,26 @@
+// The security headers, defined once for every kind of response: all of Fastify's (a hook in
+// server.ts), the embedded provider's raw responses (which bypass Fastify's hooks), and the HTML
+// pages, the web app's and the provider's own.
+
+const NOSNIFF = { 'x-content-type-options': 'nosniff' } as const;
+const HSTS = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } as const;
+
+/** Every response: no content sniffing, and HTTPS only from now on when served over HTTPS. */
+export function baselineHeaders(https: boolean): Readonly<Record<string, string>> {
+  return https ? { ...NOSNIFF, ...HSTS } : NOSNIFF;
+}
+
+/**
+ * An HTML page: its Content-Security-Policy (`directives` plus who may frame it and no <base>),
+ * never framed by others, never cached, no referrer, and a browsing context of its own.
+ */
+export function htmlPageHeaders(directives: readonly string[], frameAncestors: "'none'" | "'self'"): Record<string, string> {
+  return {
+    'content-security-policy': [...directives, `frame-ancestors ${frameAncestors}`, "base-uri 'none'"].join('; '),
+    'x-frame-options': frameAncestors === "'self'" ? 'SAMEORIGIN' : 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-opener-policy': 'same-origin',
+    'cache-control': 'no-store',
+    ...NOSNIFF,
+  };
+}
