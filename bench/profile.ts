@@ -2,10 +2,9 @@
 // --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
-import { freePort } from '../test/support/system.ts';
+import { startSystemProcess, stopProcess } from './processes.ts';
 import { BENCH_PASSWORD, MANAGERS, seed, userEmail } from './seed.ts';
 
 const DIR = '/tmp/timesheets-profile';
@@ -18,11 +17,9 @@ for (const suffix of ['', '-wal', '-shm']) rmSync(`${DIR}/bench.db${suffix}`, { 
 copyFileSync(`${DIR}/seeded.db`, `${DIR}/bench.db`);
 for (const file of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile'))) rmSync(`${DIR}/${file}`);
 
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const env = { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, DATABASE_URL: url, LOG_LEVEL: 'warn', ACCESS_TOKEN_TTL: '3600' };
-const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${DIR}`, 'src/cli/main.ts', 'serve', '--parts', 'idp,api'], { env, stdio: 'inherit' });
-while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) await new Promise((r) => setTimeout(r, 200));
+// From the sources (the profile then names .ts files and lines), with the server's own flags.
+const running = await startSystemProcess(url, { entry: 'src/cli/main.ts', nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${DIR}`] });
+const { baseUrl: base, env } = running;
 
 const tokens: string[] = [];
 for (let i = 0; i < 100; i++) {
@@ -44,7 +41,7 @@ if (scenario === 'upload') {
   }
   writeFileSync(`${DIR}/rows.csv`, `${lines.join('\n')}\n`);
   load = spawn(process.execPath, ['src/cli/main.ts', 'import', `${DIR}/rows.csv`, '--quiet'], {
-    env: { ...env, OIDC_ISSUER: `${base}/oidc`, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
+    env: { PATH: process.env.PATH ?? '', ...env, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
     stdio: 'inherit',
   });
 } else {
@@ -53,8 +50,7 @@ if (scenario === 'upload') {
 }
 await new Promise((resolve) => load.on('exit', resolve));
 const loadEnded = Date.now();
-server.kill('SIGTERM');
-await new Promise((resolve) => server.on('exit', resolve));
+await stopProcess(running.server);
 
 // Only the samples taken while the load ran.
 const file = readdirSync(DIR).find((f) => f.endsWith('.cpuprofile'))!;

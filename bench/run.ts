@@ -1,7 +1,7 @@
 // `npm run bench`: starts the real system on a fresh database, fills it, measures each scenario
 // with autocannon in its own process, and prints requests per second, p50/p99, peak memory and the
 // ratio to a bare-Fastify baseline measured in the same run. Results also go to bench/results/.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +9,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
-import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { freePort } from '../test/support/system.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
+import { SERVER_ENTRY, startProcess, startSystemProcess, stopProcess, waitFor, type Running } from './processes.ts';
 import { BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
 
 const { values: options } = parseArgs({
@@ -34,8 +34,6 @@ const CONNECTIONS = Number(options.connections);
 const TOKEN_USERS = Number(options.users);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const IMPORT_SECRET = 'demo-import-secret';
-/** The server as `npm start` runs it: compiled to JavaScript (`npm run bench` builds it first). */
-const SERVER_ENTRY = 'dist/server/cli/main.js';
 if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm run build (npm run bench does)`);
 
 interface Row {
@@ -55,29 +53,6 @@ const rows: Row[] = [];
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 // ---------------------------------------------------------------- processes
-
-function startProcess(args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout!.resume();
-  return child;
-}
-
-async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** Peak resident memory of a process while `work` runs, sampled every 200 ms. */
 async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
@@ -118,29 +93,6 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
 }
 
 // ---------------------------------------------------------------- the system under test
-
-interface Running {
-  readonly baseUrl: string;
-  readonly issuer: string;
-  readonly server: ChildProcess;
-}
-
-async function startSystemProcess(databaseUrl: string): Promise<Running> {
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const server = startProcess([...SERVER_NODE_FLAGS, SERVER_ENTRY, 'serve', '--parts', 'idp,api'], {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: baseUrl,
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'test',
-    // Tokens must outlive the run; every other setting is the default.
-    ACCESS_TOKEN_TTL: '3600',
-  });
-  await waitFor(`${baseUrl}/readyz`);
-  return { baseUrl, issuer: `${baseUrl}/oidc`, server };
-}
 
 async function signInMany(running: Running, emails: readonly string[], concurrency = 8): Promise<string[]> {
   const tokens: string[] = new Array(emails.length);

@@ -2,7 +2,7 @@
 // formula (= + - @, tab, carriage return) is prefixed with an apostrophe (OWASP's advice).
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-export function csvCell(value: unknown): string {
+function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
   if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;

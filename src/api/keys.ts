@@ -49,7 +49,7 @@ export interface RemoteKeyOptions {
   readonly fetch?: typeof fetch;
 }
 
-export const REMOTE_KEY_DEFAULTS = {
+const REMOTE_KEY_DEFAULTS = {
   refreshMs: 5 * 60 * 1000,
   unknownKidCooldownMs: 30 * 1000,
   maxStaleMs: 24 * 60 * 60 * 1000,

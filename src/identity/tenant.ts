@@ -8,7 +8,7 @@ import { ensureSigningKey } from './keys.ts';
 import { hashPassword } from './passwords.ts';
 
 export const DEMO_PASSWORD = 'demo-password';
-export const DEMO_USERS = [
+const DEMO_USERS = [
   { email: 'ellen@abc-inc.example', name: 'Ellen Employee', kind: 'employee', roles: ['employee'] },
   { email: 'carl@abc-inc.example', name: 'Carl Contractor', kind: 'contractor', roles: ['employee'] },
   { email: 'maria@abc-inc.example', name: 'Maria Manager', kind: 'employee', roles: ['manager'] },

@@ -38,7 +38,7 @@ export interface OpenOptions {
   sqliteBackgroundCheckpoints?: boolean;
 }
 
-export function dialectOf(url: string): Dialect {
+function dialectOf(url: string): Dialect {
   return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
 }
 

@@ -332,5 +332,3 @@ export function entryStore(db: Db, dialect: Dialect) {
     },
   };
 }
-
-export type EntryStore = ReturnType<typeof entryStore>;
