@@ -1,34 +1,12 @@
 // The admin CLI as an operator runs it: a separate process on the same database as a running system.
-import { spawn } from 'node:child_process';
 import { decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from './support/cli.ts';
 import { ENGINES } from './support/databases.ts';
 import { json } from './support/http.ts';
 import { client, discover, signInWithCode } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 import { SignInPageError } from './support/user-agent.ts';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
 
 describe.each(ENGINES)('admin CLI [%s]', (engine) => {
   let running: RunningSystem;
@@ -125,13 +103,11 @@ describe.each(ENGINES)('admin CLI [%s]', (engine) => {
 
   it('rotates the signing key and the running system picks it up without a restart', async () => {
     const rotated = JSON.parse((await cli(['keys', 'rotate', '--json'])).stdout);
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const { keys } = await json(await fetch(`${running.issuer}/jwks`));
-      if (keys[0]?.kid === rotated.kid) break;
-      if (Date.now() > deadline) throw new Error('the new key was not picked up');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await vi.waitFor(async () => expect((await json(await fetch(`${running.issuer}/jwks`))).keys[0]?.kid).toBe(rotated.kid), {
+      timeout: 5000,
+      interval: 100,
+      message: 'the new key was not picked up',
+    });
     const { tokens } = await signInWithCode(running.issuer, running.baseUrl, { email: 'maria@abc-inc.example' });
     expect(decodeProtectedHeader(tokens.access_token).kid).toBe(rotated.kid);
   });

@@ -5,10 +5,9 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
-import { client } from './support/oidc.ts';
+import { client, discover, signInWithCode } from './support/oidc.ts';
 import type { RunningSystem } from './support/system.ts';
 import { startWithVendor, VENDOR_AUDIENCE as AUDIENCE, type VendorSetup } from './support/vendor.ts';
-import { UserAgent } from './support/user-agent.ts';
 
 describe.each(ENGINES)('with an external provider [%s]', (engine) => {
   let setup: VendorSetup;
@@ -21,25 +20,14 @@ describe.each(ENGINES)('with an external provider [%s]', (engine) => {
   });
   afterAll(async () => setup?.stop());
 
-  const vendorConfig = (clientId: string, secret?: string) =>
-    client.discovery(new URL(vendorIssuer), clientId, secret, secret ? client.ClientSecretBasic(secret) : client.None(), {
-      execute: [client.allowInsecureRequests],
-    });
-
+  /** The vendor signs the person named by login_hint in by itself: no sign-in page. */
   async function userToken(email: string): Promise<{ access: string; id: string }> {
-    const config = await vendorConfig('vendor-spa');
-    const verifier = client.randomPKCECodeVerifier();
-    const callback = `${running.baseUrl}/callback`;
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
+    const { tokens } = await signInWithCode(vendorIssuer, running.baseUrl, {
+      email,
+      clientId: 'vendor-spa',
       scope: 'openid email read:timesheets create:timesheets delete:timesheets approve:timesheets',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      audience: AUDIENCE,
-      login_hint: email,
+      extra: { audience: AUDIENCE, login_hint: email },
     });
-    const { url: back } = await new UserAgent().follow(url.href, callback);
-    const tokens = await client.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: verifier });
     return { access: tokens.access_token, id: tokens.id_token! };
   }
 
@@ -74,7 +62,7 @@ describe.each(ENGINES)('with an external provider [%s]', (engine) => {
   });
 
   it("lets the vendor's machine client upload for people the API has seen", async () => {
-    const config = await vendorConfig('vendor-m2m', 'vendor-m2m-secret-vendor-m2m-secret');
+    const config = await discover(vendorIssuer, 'vendor-m2m', 'vendor-m2m-secret-vendor-m2m-secret');
     const { access_token: token } = await client.clientCredentialsGrant(config, { scope: 'batch:upload', audience: AUDIENCE });
     expect(decodeJwt(token)).toMatchObject({ sub: 'vendor-m2m@clients', gty: 'client-credentials', permissions: ['batch:upload'] });
     const importJob = apiClient(running.baseUrl, token);

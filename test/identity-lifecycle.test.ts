@@ -1,7 +1,7 @@
 // What must survive or change over time: restarts, key rotation, disabled users, throttling,
 // and the production guard.
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { ProductionGuardError } from '../src/identity/index.ts';
 import { rotateSigningKey } from '../src/identity/keys.ts';
@@ -17,14 +17,6 @@ const AUDIENCE = 'https://api.abc-inc.example/timesheets';
 async function kids(issuer: string): Promise<string[]> {
   const { keys } = await json(await fetch(`${issuer}/jwks`));
   return keys.map((k: { kid: string }) => k.kid);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe.each(ENGINES)('identity lifecycle [%s]', (engine) => {
@@ -67,12 +59,12 @@ describe.each(ENGINES)('identity lifecycle [%s]', (engine) => {
       const oldKid = decodeProtectedHeader(before.tokens.access_token).kid;
 
       const pending = await rotateSigningKey(stores, 60_000);
-      await until(async () => (await kids(running.issuer)).includes(pending.kid));
+      await vi.waitFor(async () => expect(await kids(running.issuer)).toContain(pending.kid), { timeout: 5000, interval: 50 });
       const during = await client.refreshTokenGrant(before.config, before.tokens.refresh_token!);
       expect(decodeProtectedHeader(during.access_token).kid).toBe(oldKid);
 
       const active = await rotateSigningKey(stores, 0);
-      await until(async () => (await kids(running.issuer))[0] === active.kid);
+      await vi.waitFor(async () => expect((await kids(running.issuer))[0]).toBe(active.kid), { timeout: 5000, interval: 50 });
       const after = await client.refreshTokenGrant(before.config, during.refresh_token!);
       expect(decodeProtectedHeader(after.access_token).kid).toBe(active.kid);
       // Tokens signed by the previous key still verify: it stays published.

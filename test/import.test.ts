@@ -1,21 +1,15 @@
 // The import job as cron runs it: `timesheets import FILE` in its own process, a real Client
 // Credentials token from the running provider, real batches to the running API, on both engines.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '../src/storage/index.ts';
 import { apiClient, userToken } from './support/api.ts';
+import { runCli, type CliRun } from './support/cli.ts';
 import { ENGINES } from './support/databases.ts';
 import { freePort, startSystem, type RunningSystem } from './support/system.ts';
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 interface Summary {
   rows: number;
@@ -70,29 +64,18 @@ describe.each(ENGINES)('the import job [%s]', (engine) => {
     return target;
   };
 
-  function start(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}) {
-    const child = spawn(process.execPath, ['src/cli/main.ts', 'import', ...args], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        LOG_LEVEL: 'silent',
+  const start = (args: string[], options: { env?: Record<string, string>; stdin?: string } = {}) =>
+    runCli(
+      ['import', ...args],
+      {
         PUBLIC_URL: running.baseUrl,
         API_URL: `${running.baseUrl}/api`,
         OIDC_ISSUER: running.issuer,
         IMPORT_CLIENT_SECRET: 'demo-import-secret',
         ...options.env,
       },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.stdin.end(options.stdin ?? '');
-    return new Promise<CliRun>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+      options.stdin,
+    );
   const summaryOf = (run: CliRun): Summary => {
     try {
       return JSON.parse(run.stdout) as Summary;
@@ -224,7 +207,8 @@ describe.each(ENGINES)('the import job [%s]', (engine) => {
     // Small batches, one at a time: the import lasts long enough to be interrupted. Progress lines
     // (not a terminal) show the retries.
     const importing = start([csv, '--json', '--batch-size', '100', '--concurrency', '1'], { env: { LOG_LEVEL: 'info' } });
-    while ((await imported('rst')).rows === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // As long as the test's own time allows (30 s).
+    await vi.waitFor(async () => expect((await imported('rst')).rows).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
     await running.stop({ keepDatabase: true });
     const atStop = await imported('rst');
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -1,13 +1,11 @@
 // The system under failure: the database going away and coming back, and a graceful shutdown
 // under write load in a real server process.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../src/storage/index.ts';
 import { apiClient, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-import { freePort, startSystem, type RunningSystem } from './support/system.ts';
+import { spawnServer, startSystem, type RunningSystem, type ServerProcess } from './support/system.ts';
 
 /** A TCP hop in front of PostgreSQL that the test can cut and restore, as a network failure would. */
 function tcpProxy(targetPort: number) {
@@ -44,14 +42,6 @@ function tcpProxy(targetPort: number) {
   };
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('did not recover in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('database outage at run time [postgres]', () => {
   let running: RunningSystem;
   let database: TestDatabase;
@@ -83,7 +73,11 @@ describe('database outage at run time [postgres]', () => {
     expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
 
     await proxy.listen();
-    await eventually(async () => (await ellen('GET', '/api/timesheets')).status === 200);
+    await vi.waitFor(async () => expect((await ellen('GET', '/api/timesheets')).status).toBe(200), {
+      timeout: 10_000,
+      interval: 100,
+      message: 'did not recover in time',
+    });
     expect((await ellen('GET', '/api/timesheets')).body.items).toHaveLength(1);
     expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(200);
   });
@@ -93,24 +87,12 @@ describe('database outage at run time [postgres]', () => {
  * A real server process (`timesheets serve`) on a SQLite file with eight writers creating entries;
  * `interrupt` ends it somehow; afterwards every write that got a 201 must be in the database.
  */
-async function writesSurvive(interrupt: (server: ChildProcess, baseUrl: string) => Promise<void>): Promise<number> {
+async function writesSurvive(interrupt: (server: ServerProcess) => Promise<void>): Promise<number> {
   const database = await createTestDatabase('sqlite');
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    PATH: process.env.PATH ?? '',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: baseUrl,
-    DATABASE_URL: database.url,
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-  };
-  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, 'src/cli/main.ts', 'serve'], { env, stdio: 'ignore' });
+  let server: ServerProcess | undefined;
   try {
-    await eventually(async () => (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.status === 200, 20_000);
-    const token = await userToken({ issuer: `${baseUrl}/oidc`, baseUrl } as RunningSystem, 'carl@abc-inc.example');
-    const carl = apiClient(baseUrl, token);
+    server = await spawnServer('src/cli/main.ts', database);
+    const carl = apiClient(server.baseUrl, await userToken(server, 'carl@abc-inc.example'));
     const acknowledged: string[] = [];
     let sent = 0;
     let stop = false;
@@ -125,7 +107,7 @@ async function writesSurvive(interrupt: (server: ChildProcess, baseUrl: string) 
     };
     const writers = Array.from({ length: 8 }, (_, i) => writer(i));
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    await interrupt(server, baseUrl);
+    await interrupt(server);
     stop = true;
     await Promise.all(writers);
     expect(acknowledged.length).toBeGreaterThan(10);
@@ -138,30 +120,28 @@ async function writesSurvive(interrupt: (server: ChildProcess, baseUrl: string) 
     }
     return acknowledged.length;
   } finally {
-    server.kill('SIGKILL');
+    server?.child.kill('SIGKILL');
     await database.drop();
   }
 }
 
-const exitOf = (server: ChildProcess) =>
-  server.exitCode !== null ? Promise.resolve(server.exitCode) : new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
-
 describe('shutdown and crash under write load [sqlite]', () => {
   it('stops readiness at once on SIGTERM, finishes in-flight requests, exits 0 and loses no acknowledged write', async () => {
-    await writesSurvive(async (server, baseUrl) => {
-      const exited = exitOf(server);
-      server.kill('SIGTERM');
+    await writesSurvive(async (server) => {
+      server.child.kill('SIGTERM');
       // Readiness turns false as soon as the signal is handled (503, then no listener at all).
-      await eventually(async () => (await fetch(`${baseUrl}/readyz`).then((r) => r.status, () => 'refused')) !== 200, 1000);
-      expect(await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))])).toBe(0);
+      await vi.waitFor(
+        async () => expect(await fetch(`${server.baseUrl}/readyz`).then((r) => r.status, () => 'refused')).not.toBe(200),
+        { timeout: 1000, interval: 100, message: 'readiness stayed on after SIGTERM' },
+      );
+      expect(await Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))])).toBe(0);
     });
   });
 
   it('keeps every acknowledged write through a kill -9', async () => {
     await writesSurvive(async (server) => {
-      const exited = exitOf(server);
-      server.kill('SIGKILL');
-      await exited;
+      server.child.kill('SIGKILL');
+      await server.exited;
     });
   });
 });

@@ -2,14 +2,14 @@
 // (both with the balancer's address as PUBLIC_URL), and an API-only instance that trusts the
 // provider through its published discovery document and keys alone.
 import { decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rotateSigningKey } from '../src/identity/keys.ts';
 import { DEMO_IMPORT_SECRET } from '../src/identity/index.ts';
 import { apiClient } from './support/api.ts';
 import { startBalancer } from './support/balancer.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { json } from './support/http.ts';
-import { SPA_CLIENT_ID, client, discover, signInWithCode } from './support/oidc.ts';
+import { SPA_CLIENT_ID, authorizationCode, signInWithCode } from './support/oidc.ts';
 import { freePort, startSystem, type RunningSystem } from './support/system.ts';
 
 describe('two instances on one database [postgres]', () => {
@@ -90,18 +90,8 @@ describe('two instances on one database [postgres]', () => {
   });
 
   it('lets exactly one of two simultaneous redemptions of one code succeed, one per instance', async () => {
-    const config = await discover(issuer, SPA_CLIENT_ID);
-    const verifier = client.randomPKCECodeVerifier();
+    const { code, verifier } = await authorizationCode(issuer, balancer.url, { email: 'ellen@abc-inc.example', scope: 'openid read:timesheets' });
     const callback = `${balancer.url}/callback`;
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
-      scope: 'openid read:timesheets',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const { UserAgent } = await import('./support/user-agent.ts');
-    const { url: back } = await new UserAgent().follow(url.href, callback, { email: 'ellen@abc-inc.example', password: 'demo-password' });
-    const code = new URL(back).searchParams.get('code')!;
     const redeem = (backend: number) =>
       fetch(`${balancer.url}/oidc/token`, {
         method: 'POST',
@@ -115,7 +105,6 @@ describe('two instances on one database [postgres]', () => {
   it('signs with a key rotated through one instance at the other, and the API-only instance follows', async () => {
     // Published at once, signing after 2 s: meanwhile every verifier refreshes its key set.
     const key = await rotateSigningKey(a.system.database.stores, 2000);
-    const deadline = Date.now() + 8000;
     const tokenAt = async (backend: number) => {
       const response = await fetch(`${balancer.url}/oidc/token`, {
         method: 'POST',
@@ -128,13 +117,7 @@ describe('two instances on one database [postgres]', () => {
       });
       return ((await json(response)) as { access_token: string }).access_token;
     };
-    let kid: string | undefined;
-    while (Date.now() < deadline) {
-      kid = decodeProtectedHeader(await tokenAt(1)).kid;
-      if (kid === key.kid) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(kid).toBe(key.kid);
+    await vi.waitFor(async () => expect(decodeProtectedHeader(await tokenAt(1)).kid).toBe(key.kid), { timeout: 8000, interval: 100 });
     // The API-only instance learned the new key from the published JWKS before it signed anything.
     const token = await tokenAt(1);
     const upload = await apiClient(direct(apiOnly), token)('POST', '/api/timesheets/upload', { entries: [] });

@@ -3,9 +3,8 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
-import { client, discover, SPA_CLIENT_ID } from './support/oidc.ts';
+import { authorizationCode, discover, SPA_CLIENT_ID } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
-import { UserAgent } from './support/user-agent.ts';
 
 describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
   let running: RunningSystem;
@@ -65,18 +64,7 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
     expect(new URL(none.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
   });
 
-  async function codeFor(email: string) {
-    const config = await discover(running.issuer, SPA_CLIENT_ID);
-    const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
-      scope: 'openid read:timesheets',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const { url: back } = await new UserAgent().follow(url.href, callback, { email, password: 'demo-password' });
-    return { code: new URL(back).searchParams.get('code')!, verifier, config, back };
-  }
+  const codeFor = (email: string) => authorizationCode(running.issuer, running.baseUrl, { email, scope: 'openid read:timesheets' });
 
   const redeem = (code: string, verifier: string) =>
     fetch(`${running.issuer}/token`, {

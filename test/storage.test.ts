@@ -2,7 +2,7 @@
 // once, run with new values), group commit (SQLite) and the background checkpointer (SQLite).
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { groupCommit } from '../src/storage/group-commit.ts';
 import { newEntryId, openDatabase, type Database, type EntriesTable } from '../src/storage/index.ts';
 import { preparedQuery } from '../src/storage/prepared.ts';
@@ -140,8 +140,7 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     await database.stores.entries.transaction(async (tx) => {
       for (let i = 0; i < 4000; i++) await database.stores.entries.insert(tx, row(`usr_bulk_${i % 50}`, '2026-04-07', 1));
     });
-    const deadline = Date.now() + 5000;
-    while (statSync(file).size <= before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before), { timeout: 5000, interval: 50 });
     expect(statSync(file).size).toBeGreaterThan(before + 1_000_000);
   });
 });

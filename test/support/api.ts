@@ -33,7 +33,7 @@ export function apiClient(baseUrl: string, token?: string): ApiClient {
   };
 }
 
-export async function userToken(running: RunningSystem, email: string): Promise<string> {
+export async function userToken(running: Pick<RunningSystem, 'issuer' | 'baseUrl'>, email: string): Promise<string> {
   const { tokens } = await signInWithCode(running.issuer, running.baseUrl, { email });
   return tokens.access_token;
 }

@@ -22,13 +22,29 @@ export interface CodeSignIn {
   readonly config: client.Configuration;
 }
 
-/** Authorization Code + PKCE through the real sign-in page. */
-export async function signInWithCode(
-  issuer: string,
-  baseUrl: string,
-  options: { email: string; password?: string; scope?: string; agent?: UserAgent; extra?: Record<string, string> },
-): Promise<CodeSignIn> {
-  const config = await discover(issuer, SPA_CLIENT_ID);
+export interface CodeOptions {
+  readonly email: string;
+  readonly password?: string;
+  readonly scope?: string;
+  /** The public client signing in; the web app's by default. */
+  readonly clientId?: string;
+  readonly agent?: UserAgent;
+  readonly extra?: Record<string, string>;
+}
+
+export interface IssuedCode {
+  readonly code: string;
+  readonly verifier: string;
+  readonly state: string;
+  /** Where the provider sent the browser back: `${baseUrl}/callback` with the code and state. */
+  readonly callback: string;
+  readonly agent: UserAgent;
+  readonly config: client.Configuration;
+}
+
+/** Authorization Code + PKCE through the real sign-in page, up to the code (not redeemed). */
+export async function authorizationCode(issuer: string, baseUrl: string, options: CodeOptions): Promise<IssuedCode> {
+  const config = await discover(issuer, options.clientId ?? SPA_CLIENT_ID);
   const agent = options.agent ?? new UserAgent();
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
@@ -45,6 +61,12 @@ export async function signInWithCode(
     email: options.email,
     password: options.password ?? DEMO_PASSWORD,
   });
+  return { code: new URL(callback).searchParams.get('code') ?? '', verifier, state, callback, agent, config };
+}
+
+/** Authorization Code + PKCE through the real sign-in page, and the code redeemed. */
+export async function signInWithCode(issuer: string, baseUrl: string, options: CodeOptions): Promise<CodeSignIn> {
+  const { config, agent, callback, verifier, state } = await authorizationCode(issuer, baseUrl, options);
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
     pkceCodeVerifier: verifier,
     expectedState: state,

@@ -36,6 +36,8 @@ export class Visitor {
   readonly cspViolations: string[] = [];
   /** Every token the browser received: from the token endpoint or the fragment, and sent to the API. */
   readonly tokens = new Set<string>();
+  /** Every request that carried a bearer token, in order: where it went and the token. */
+  readonly bearerRequests: { readonly url: URL; readonly token: string }[] = [];
 
   private constructor(context: BrowserContext, page: Page, baseUrl: string) {
     this.context = context;
@@ -45,7 +47,10 @@ export class Visitor {
       const url = new URL(request.url());
       if (!['data:', 'blob:'].includes(url.protocol) && url.origin !== origin) this.foreignRequests.push(request.url());
       const bearer = /^Bearer (.+)$/.exec(request.headers().authorization ?? '')?.[1];
-      if (bearer) this.tokens.add(bearer);
+      if (bearer) {
+        this.tokens.add(bearer);
+        this.bearerRequests.push({ url, token: bearer });
+      }
     });
     context.on('response', async (response) => {
       // Implicit: the provider's redirect carries the tokens in the fragment of its Location.
