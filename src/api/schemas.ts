@@ -115,6 +115,10 @@ export const BatchDecisionSchema = Type.Object(
 );
 
 export const EntryList = Type.Object({ items: Type.Array(Type.Ref('Entry')) });
+export const PendingList = Type.Object({
+  items: Type.Array(Type.Ref('Entry')),
+  truncated: Type.Boolean({ description: 'More entries are waiting than this answer holds: decide on these, or filter' }),
+});
 
 /** One row of the import job's batch; the CLI validates its file rows with this same schema. */
 export const UploadItemSchema = Type.Object(

@@ -54,7 +54,10 @@ export interface Page<T> {
   readonly next_cursor: string | null;
 }
 
-const MAX_EXPORT_ROWS = 100_000;
+/** One export's most rows: a longer range is refused (422) rather than cut short. */
+export const MAX_EXPORT_ROWS = 100_000;
+/** A week holds far fewer entries than this (the 24-hour daily rule). */
+const MAX_WEEK_ROWS = 100_000;
 
 function encodeCursor(row: { date: string; id: string }): string {
   return Buffer.from(JSON.stringify([row.date, row.id])).toString('base64url');
@@ -185,7 +188,7 @@ export function timesheetService(stores: Stores) {
     async summary(owner: Person, week: string) {
       if (!parseIsoWeek(week)) throw invalid(`${week} is not a week of its year`, [{ field: 'week', message: 'is not an ISO week' }]);
       const { from, to, days } = weekRange(week);
-      const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_EXPORT_ROWS });
+      const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_WEEK_ROWS });
       const byDay = new Map(days.map((day) => [day, 0]));
       const byProject = new Map<string, number>();
       let total = 0;
@@ -206,17 +209,33 @@ export function timesheetService(stores: Stores) {
       };
     },
 
-    /** The owner's entries for an export, oldest first. */
+    /** The owner's entries for an export, oldest first; all of them, or a 422 asking for a shorter range. */
     async exportRows(owner: Person, from?: string, to?: string): Promise<Entry[]> {
-      const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_EXPORT_ROWS });
+      const rows = await entries.listOwned(entries.db, owner.sub, { from, to, limit: MAX_EXPORT_ROWS + 1 });
+      if (rows.length > MAX_EXPORT_ROWS) {
+        const message = `holds more than ${MAX_EXPORT_ROWS} entries; export a shorter range`;
+        throw ruleViolation(`the range ${message}`, [
+          { field: 'from', message },
+          { field: 'to', message },
+        ]);
+      }
       return rows.reverse().map(toEntry);
     },
 
     /** Entries awaiting a decision by `manager`; `query.user` is a person's id or email. */
-    async pending(manager: Person, query: { from?: string; to?: string; user?: string; limit: number }): Promise<Entry[]> {
+    async pending(
+      manager: Person,
+      query: { from?: string; to?: string; user?: string; limit: number },
+    ): Promise<{ items: Entry[]; truncated: boolean }> {
       const user = !query.user ? undefined : query.user.includes('@') ? { email: normalizeEmail(query.user) } : { id: query.user };
-      const rows = await entries.listOthersWithStatus(entries.db, { ...query, user, status: DECIDABLE_STATUS, excludeUserId: manager.sub });
-      return rows.map(toEntry);
+      const rows = await entries.listOthersWithStatus(entries.db, {
+        ...query,
+        user,
+        status: DECIDABLE_STATUS,
+        excludeUserId: manager.sub,
+        limit: query.limit + 1,
+      });
+      return { items: rows.slice(0, query.limit).map(toEntry), truncated: rows.length > query.limit };
     },
 
     async decide(manager: Person, id: string, decision: Decision, reason?: string): Promise<Entry> {

@@ -3,11 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { assertDateRange } from '../date-range.ts';
 import { guarded, personOf } from '../guard.ts';
-import { ApprovalsQuery, BatchDecisionSchema, DecisionSchema, EntryList, EntryParams } from '../schemas.ts';
+import { ApprovalsQuery, BatchDecisionSchema, DecisionSchema, EntryList, EntryParams, PendingList } from '../schemas.ts';
 import type { TimesheetService } from '../timesheets.ts';
 
 const tags = ['Approvals'];
-const MAX_PENDING = 5000;
+/** The approvals list's longest answer; `truncated` says when more are waiting. */
+export const MAX_PENDING = 5000;
 
 export async function approvalRoutes(app: FastifyInstance, { service }: { service: TimesheetService }) {
   const approve = guarded('approve:timesheets');
@@ -16,14 +17,14 @@ export async function approvalRoutes(app: FastifyInstance, { service }: { servic
     config: approve.config,
     schema: {
       tags,
-      summary: 'Pending entries of everyone but the caller, with owner name and email',
+      summary: `Pending entries of everyone but the caller, with owner name and email (the first ${MAX_PENDING}; truncated says there are more)`,
       security: approve.security,
       querystring: ApprovalsQuery,
-      response: { 200: EntryList },
+      response: { 200: PendingList },
     },
     handler: async (request) => {
       assertDateRange(request.query);
-      return { items: await service.pending(personOf(request), { ...request.query, limit: MAX_PENDING }) };
+      return service.pending(personOf(request), { ...request.query, limit: MAX_PENDING });
     },
   });
 

@@ -68,9 +68,8 @@ export function timesheetsApi(http: ApiClient) {
     async projects(): Promise<Project[]> {
       return (await http.json<{ items: Project[] }>('GET', '/projects')).items;
     },
-    async pendingApprovals(): Promise<Entry[]> {
-      return (await http.json<{ items: Entry[] }>('GET', '/approvals')).items;
-    },
+    /** By person and date; `truncated` when more are waiting than one answer holds. */
+    pendingApprovals: () => http.json<{ items: Entry[]; truncated: boolean }>('GET', '/approvals'),
     decide: (id: string, decision: Decision) => http.json<Entry>('PUT', `/approvals/${encodeURIComponent(id)}`, { body: decision }),
     decideMany: (ids: readonly string[], decision: Decision) =>
       http.json<unknown>('PUT', '/approvals', { body: { ids, ...decision } }),

@@ -56,7 +56,7 @@ export function Approvals() {
     pending.reload();
   };
 
-  const remaining = pending.status === 'ready' ? pending.data.filter((e) => !decided.has(e.id)) : [];
+  const remaining = pending.status === 'ready' ? pending.data.items.filter((e) => !decided.has(e.id)) : [];
   const groups = groupByPersonAndWeek(remaining);
 
   return (
@@ -72,6 +72,14 @@ export function Approvals() {
       </p>
       {pending.status === 'loading' && <Loading label="Loading entries to approve…" />}
       {pending.status === 'error' && <ErrorState title="Entries to approve could not be loaded." error={pending.error} onRetry={pending.reload} />}
+      {pending.status === 'ready' && pending.data.truncated && (
+        <p className="alert alert-warning">
+          More entries are waiting than this page shows: decide on these, then load the rest.{' '}
+          <button type="button" className="button button-small" onClick={pending.reload}>
+            Load more
+          </button>
+        </p>
+      )}
       {pending.status === 'ready' && groups.length === 0 && (
         <EmptyState title="All caught up">
           <p>Nobody is waiting for a decision right now.</p>

@@ -174,7 +174,8 @@ function WaitingApprovals() {
       {pending.status === 'error' && <ErrorState title="Approvals could not be loaded." error={pending.error} onRetry={pending.reload} />}
       {pending.status === 'ready' && (
         <p className="big-number">
-          {pending.data.length} <span className="muted">{pending.data.length === 1 ? 'entry' : 'entries'}</span>
+          {pending.data.items.length}
+          {pending.data.truncated ? '+' : ''} <span className="muted">{pending.data.items.length === 1 ? 'entry' : 'entries'}</span>
         </p>
       )}
       <div className="card-actions">
