@@ -3,7 +3,7 @@ import { sql, type Transaction } from 'kysely';
 import { fromCentihours, type Entry, type EntryStatus } from '../domain/entries.ts';
 import type { Db, Dialect } from './database.ts';
 import { groupCommit } from './group-commit.ts';
-import { preparedQuery } from './prepared.ts';
+import { preparedCommand, preparedQuery } from './prepared.ts';
 import type { AuditEventsTable, Database, EntriesTable } from './schema.ts';
 
 export type Tx = Transaction<Database> | Db;
@@ -125,6 +125,12 @@ export function entryStore(db: Db, dialect: Dialect) {
   const sqliteTransaction = dialect === 'sqlite' ? groupCommit(db) : undefined;
   const ownedEntries = ownedEntriesQueries(db);
   const insertEntry = preparedQuery(db, ENTRY_COLUMNS, (db, row: EntriesTable) => db.insertInto('entries').values({ ...row }));
+  const insertImportedEntry = preparedCommand(db, ENTRY_COLUMNS, (db, row: EntriesTable) =>
+    db
+      .insertInto('entries')
+      .values({ ...row })
+      .onConflict((oc) => oc.columns(['source_client_id', 'external_id']).doNothing()),
+  );
   const findEntry = preparedQuery(db, ['id'], (db, values: { id: string }) => db.selectFrom('entries').selectAll().where('id', '=', values.id));
   const dayTotal = (exceptOne: boolean) =>
     preparedQuery(db, ['userId', 'date', 'exceptId'], (db, values: { userId: string; date: string; exceptId: string }) => {
@@ -169,6 +175,16 @@ export function entryStore(db: Db, dialect: Dialect) {
     /** Inserts what is new; returns the ids of rows actually created, by external id. */
     async insertImported(tx: Tx, rows: readonly EntriesTable[]): Promise<Map<string, string>> {
       const created = new Map<string, string>();
+      if (dialect === 'sqlite') {
+        // In process, one prepared statement per row, without RETURNING (which SQLite makes
+        // costly), beats a multi-row statement's thousands of parameters (measured: 38 → 22 µs a
+        // row); a row that met an earlier one's external id changed nothing.
+        for (const row of rows) {
+          if ((await insertImportedEntry(tx, row)) === 1) created.set(row.external_id!, row.id);
+        }
+        return created;
+      }
+      // PostgreSQL: a round trip per statement, so many rows per statement.
       for (let i = 0; i < rows.length; i += 200) {
         const chunk = rows.slice(i, i + 200);
         const inserted = await tx

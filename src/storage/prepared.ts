@@ -2,7 +2,7 @@
 // paths (an employee's week, logging time) that cost as much as SQLite's own work (bench/profile.ts).
 // A prepared query is built once with placeholders standing for its values; each call runs the
 // same SQL text with the new values, through Kysely's executor (same connection, same transaction).
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 
 const SLOT = Symbol('prepared-query-slot');
 
@@ -26,6 +26,25 @@ export function preparedQuery<Database, Values extends object, Row>(
   keys: readonly (keyof Values & string)[],
   build: (db: Kysely<Database>, values: Values) => Compilable<Row>,
 ): (executor: Kysely<Database>, values: Values) => Promise<Row[]> {
+  const execute = prepared(db, keys, build);
+  return async (executor, values) => (await execute(executor, values)).rows;
+}
+
+/** A prepared INSERT, UPDATE or DELETE without RETURNING: resolves with the number of rows it changed. */
+export function preparedCommand<Database, Values extends object>(
+  db: Kysely<Database>,
+  keys: readonly (keyof Values & string)[],
+  build: (db: Kysely<Database>, values: Values) => Compilable<unknown>,
+): (executor: Kysely<Database>, values: Values) => Promise<number> {
+  const execute = prepared(db, keys, build);
+  return async (executor, values) => Number((await execute(executor, values)).numAffectedRows ?? 0);
+}
+
+function prepared<Database, Values extends object, Row>(
+  db: Kysely<Database>,
+  keys: readonly (keyof Values & string)[],
+  build: (db: Kysely<Database>, values: Values) => Compilable<Row>,
+): (executor: Kysely<Database>, values: Values) => Promise<QueryResult<Row>> {
   let compiled: { sql: string; parameters: readonly unknown[] } | undefined;
 
   function compile() {
@@ -47,10 +66,9 @@ export function preparedQuery<Database, Values extends object, Row>(
     return { sql: query.sql, parameters: query.parameters };
   }
 
-  return async (executor, values) => {
+  return (executor, values) => {
     compiled ??= compile();
     const parameters = compiled.parameters.map((parameter) => (isSlot(parameter) ? (values as Record<string, unknown>)[parameter[SLOT]] : parameter));
-    const { rows } = await executor.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
-    return rows;
+    return executor.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
   };
 }
