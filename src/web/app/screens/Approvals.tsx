@@ -64,7 +64,9 @@ export function Approvals() {
       title="Approve Timesheets"
       subtitle={
         pending.status === 'ready' &&
-        (remaining.length ? `${remaining.length} ${remaining.length === 1 ? 'entry' : 'entries'} waiting for a decision` : undefined)
+        (remaining.length
+          ? `${remaining.length}${pending.data.truncated ? '+' : ''} ${remaining.length === 1 ? 'entry' : 'entries'} waiting for a decision`
+          : undefined)
       }
     >
       <p id="approvals-status" role="status" tabIndex={-1} className={`status-message${message?.error ? ' is-error' : ''}`}>
