@@ -2,7 +2,7 @@
 // Shared by run.ts and profile.ts so both measure the server started the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SERVER_NODE_FLAGS } from '../src/cli/serve.ts';
-import { freePort } from '../test/support/system.ts';
+import { freePort } from '../test/support/free-port.ts';
 
 /** The server as `npm start` runs it: compiled to JavaScript (`npm run bench` builds it first). */
 export const SERVER_ENTRY = 'dist/server/cli/main.js';

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
-import { freePort } from '../test/support/system.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { SERVER_ENTRY, startProcess, startSystemProcess, stopProcess, waitFor, type Running } from './processes.ts';

@@ -13,8 +13,10 @@ describe.each(ENGINES)('lists at their ceiling [%s]', (engine) => {
   let maria: ApiClient;
   let ellen: ApiClient;
 
+  let filled = 0;
   /** `count` entries of one person on one date, written by the database itself (fast). */
   async function fill(email: string, count: number, date: string, status: 'pending' | 'approved'): Promise<void> {
+    const prefix = `ent_fill${filled++}_`;
     const { db, dialect, stores } = running.system.database;
     const owner = (await stores.users.findByEmail(email))!;
     const series =
@@ -25,7 +27,7 @@ describe.each(ENGINES)('lists at their ceiling [%s]', (engine) => {
     await sql`
       INSERT INTO entries (id, user_id, user_email, user_name, date, project, centihours, notes, status,
                            rejection_reason, external_id, source_client_id, created_at, updated_at, decided_by, decided_at)
-      SELECT ${`ent_${status}_`} || s.i, ${owner.id}, ${owner.email}, ${owner.name}, ${date}, 'Internal', 1, NULL, ${status},
+      SELECT ${prefix} || s.i, ${owner.id}, ${owner.email}, ${owner.name}, ${date}, 'Internal', 1, NULL, ${status},
              NULL, NULL, NULL, ${now}, ${now}, NULL, NULL
       FROM ${series}`.execute(db);
   }
@@ -34,8 +36,11 @@ describe.each(ENGINES)('lists at their ceiling [%s]', (engine) => {
     running = await startSystem(engine);
     maria = apiClient(running.baseUrl, await userToken(running, 'maria@abc-inc.example'));
     ellen = apiClient(running.baseUrl, await userToken(running, 'ellen@abc-inc.example'));
+    // Carl one over the approvals list's ceiling, Adam exactly at it; Ellen one over the export's, Maria exactly at it.
     await fill('carl@abc-inc.example', MAX_PENDING + 1, '2001-01-01', 'pending');
+    await fill('adam@abc-inc.example', MAX_PENDING, '2001-03-01', 'pending');
     await fill('ellen@abc-inc.example', MAX_EXPORT_ROWS + 1, '2001-01-02', 'approved');
+    await fill('maria@abc-inc.example', MAX_EXPORT_ROWS, '2001-03-02', 'approved');
   }, 120_000);
   afterAll(async () => running?.stop());
 
@@ -44,9 +49,13 @@ describe.each(ENGINES)('lists at their ceiling [%s]', (engine) => {
     expect(all.status).toBe(200);
     expect(all.body.items).toHaveLength(MAX_PENDING);
     expect(all.body.truncated).toBe(true);
-    // A filter that fits is answered whole.
-    const oneDay = await maria('GET', '/api/approvals?from=2001-01-02&to=2001-01-02');
-    expect(oneDay.body).toEqual({ items: [], truncated: false });
+    const carl = await maria('GET', '/api/approvals?user=carl@abc-inc.example');
+    expect(carl.body.items).toHaveLength(MAX_PENDING);
+    expect(carl.body.truncated).toBe(true);
+    // Exactly at the ceiling: everything, and nothing more waiting.
+    const adam = await maria('GET', '/api/approvals?user=adam@abc-inc.example');
+    expect(adam.body.items).toHaveLength(MAX_PENDING);
+    expect(adam.body.truncated).toBe(false);
   });
 
   it('refuses an export larger than one file with 422 naming the range, and exports a shorter range', async () => {
@@ -57,5 +66,9 @@ describe.each(ENGINES)('lists at their ceiling [%s]', (engine) => {
     const shorter = await ellen('GET', '/api/timesheets/export.csv?from=2001-01-03&to=2001-01-31');
     expect(shorter.status).toBe(200);
     expect(shorter.text.trim().split('\r\n')).toHaveLength(1); // the header row only
+    // Exactly at the ceiling: the whole file.
+    const whole = await maria('GET', '/api/timesheets/export.csv');
+    expect(whole.status).toBe(200);
+    expect(whole.text.trim().split('\r\n')).toHaveLength(MAX_EXPORT_ROWS + 1);
   });
 });

@@ -59,6 +59,12 @@ describe.each(ENGINES)('with an external provider [%s]', (engine) => {
     const created = await ellen('POST', '/api/timesheets', { date: '2026-11-02', project: 'StoreZero', hours: 3 });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ user_id: 'auth0|ellen@abc-inc.example', user_email: 'ellen@abc-inc.example' });
+    // A manager finds them by that id, although it holds an @, as well as by email.
+    const maria = apiClient(running.baseUrl, (await userToken('maria@abc-inc.example')).access);
+    for (const user of ['auth0|ellen@abc-inc.example', 'Ellen@abc-inc.example']) {
+      const pending = await maria('GET', `/api/approvals?user=${encodeURIComponent(user)}`);
+      expect(pending.body.items.map((e: { id: string }) => e.id)).toContain(created.body.id);
+    }
   });
 
   it("lets the vendor's machine client upload for people the API has seen", async () => {

@@ -146,6 +146,10 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
       // An ID token is not an access token: same issuer and keys, but the wrong audience and typ.
       const idToken = await fetch(`${running.issuer}/me`, { headers: { authorization: `Bearer ${tokens.id_token}` } });
       expect(idToken.status).toBe(401);
+      // Not a JWT: the provider's own userinfo answers (with a JSON error body; ours sends none).
+      const opaque = await fetch(`${running.issuer}/me`, { headers: { authorization: 'Bearer not-a-jwt' } });
+      expect(opaque.status).toBe(401);
+      expect(await opaque.json()).toMatchObject({ error: 'invalid_token' });
     });
 
     it('rotates refresh tokens and revokes the grant when a used one comes back', async () => {

@@ -207,8 +207,8 @@ describe.each(ENGINES)('the import job [%s]', (engine) => {
     // Small batches, one at a time: the import lasts long enough to be interrupted. Progress lines
     // (not a terminal) show the retries.
     const importing = start([csv, '--json', '--batch-size', '100', '--concurrency', '1'], { env: { LOG_LEVEL: 'info' } });
-    // As long as the test's own time allows (30 s).
-    await vi.waitFor(async () => expect((await imported('rst')).rows).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
+    // Well within the test's own 30 s, so that this wait's own message is the one reported.
+    await vi.waitFor(async () => expect((await imported('rst')).rows).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
     await running.stop({ keepDatabase: true });
     const atStop = await imported('rst');
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -222,12 +222,12 @@ export function timesheetService(stores: Stores) {
       return rows.reverse().map(toEntry);
     },
 
-    /** Entries awaiting a decision by `manager`; `query.user` is a person's id or email. */
+    /** Entries awaiting a decision by `manager`; `query.user` is a person's id or email (an id may hold an @). */
     async pending(
       manager: Person,
       query: { from?: string; to?: string; user?: string; limit: number },
     ): Promise<{ items: Entry[]; truncated: boolean }> {
-      const user = !query.user ? undefined : query.user.includes('@') ? { email: normalizeEmail(query.user) } : { id: query.user };
+      const user = query.user ? { id: query.user, email: query.user.includes('@') ? normalizeEmail(query.user) : undefined } : undefined;
       const rows = await entries.listOthersWithStatus(entries.db, {
         ...query,
         user,

@@ -124,7 +124,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         }
         // Provider responses bypass Fastify's hooks: give them the same baseline headers.
         for (const [name, value] of Object.entries(baseline)) res.setHeader(name, value);
-        // A JWT is one of the API's tokens (the provider's own access tokens are opaque).
+        // A JWT is answered here after the API's checks; anything else goes to the provider's own userinfo.
         const bearer = bearerCredentials(req.headers.authorization);
         if (bearer && JWT_SHAPE.test(bearer) && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {
           void answerUserinfo(bearer, res);

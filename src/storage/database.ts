@@ -133,7 +133,7 @@ function openSqlite(file: string, synchronous: 'normal' | 'full'): { db: Db; dat
   database.exec('PRAGMA cache_size = -16000;');
   // Savepoints (one per unit of a group commit) and statements that may need undoing keep each
   // page's old content in a sub-journal until they end: in memory, not in a temporary file
-  // (measured on the import's inserts: 35 → 22 µs a row).
+  // (measured on the import's per-row inserts inside a savepoint: 35 → 22 µs a row).
   database.exec('PRAGMA temp_store = MEMORY;');
   return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) }), database };
 }

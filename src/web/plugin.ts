@@ -29,7 +29,7 @@ function appConfig(config: Config) {
 }
 
 /** The page's Content-Security-Policy, but for who may frame it (see htmlPageHeaders). */
-function contentSecurityPolicy(config: Config): string[] {
+function cspDirectives(config: Config): string[] {
   // An external provider (Auth0, Keycloak) is contacted by the page: discovery, keys, token, userinfo,
   // and the silent-renewal frame.
   const issuer = new URL(config.oidcIssuer).origin;
@@ -52,7 +52,7 @@ export async function webPlugin(app: FastifyInstance, options: { config: Config 
   const index = await readFile(new URL('index.html', DIST), 'utf8').catch(() => undefined);
   if (!index) app.log.warn('The web app is not built (no dist/web/index.html): run `npm run build`.');
 
-  const csp = contentSecurityPolicy(config);
+  const csp = cspDirectives(config);
   const headers = { app: htmlPageHeaders(csp, "'none'"), callback: htmlPageHeaders(csp, "'self'") };
 
   const sendIndex = (reply: FastifyReply, which: keyof typeof headers) => {

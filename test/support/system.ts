@@ -1,12 +1,14 @@
 // Starts the real system on a real port with a real database, as `npm start` would: in the test's
 // own process (startSystem), or as a server process of its own (spawnServer).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { expect, vi } from 'vitest';
 import { SERVER_NODE_FLAGS } from '../../src/cli/serve.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildSystem, type System } from '../../src/server.ts';
 import { createTestDatabase, type Engine, type TestDatabase } from './databases.ts';
+import { freePort } from './free-port.ts';
+
+export { freePort };
 
 export interface RunningSystem {
   readonly system: System;
@@ -15,17 +17,6 @@ export interface RunningSystem {
   readonly issuer: string;
   readonly database: TestDatabase;
   stop(options?: { keepDatabase?: boolean }): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface StartOptions {

@@ -17,7 +17,7 @@ import {
   type ListQueryType,
   type NewEntryBody,
 } from '../schemas.ts';
-import type { TimesheetService } from '../timesheets.ts';
+import { MAX_EXPORT_ROWS, type TimesheetService } from '../timesheets.ts';
 
 const tags = ['Timesheets'];
 const EXPORT_COLUMNS = ['date', 'project', 'hours', 'status', 'notes', 'rejection_reason', 'id', 'created_at', 'updated_at'] as const;
@@ -59,7 +59,7 @@ export async function entryRoutes(app: FastifyInstance, { service }: { service: 
     config: read.config,
     schema: {
       tags,
-      summary: "The caller's entries as CSV (RFC 4180, UTF-8, formula-injection safe)",
+      summary: `The caller's entries as CSV (RFC 4180, UTF-8, formula-injection safe); more than ${MAX_EXPORT_ROWS} is a 422`,
       security: read.security,
       querystring: ExportQuery,
       produces: ['text/csv'],

@@ -82,7 +82,7 @@ export function Approvals() {
           </button>
         </p>
       )}
-      {pending.status === 'ready' && groups.length === 0 && (
+      {pending.status === 'ready' && groups.length === 0 && !pending.data.truncated && (
         <EmptyState title="All caught up">
           <p>Nobody is waiting for a decision right now.</p>
         </EmptyState>
