@@ -1,6 +1,7 @@
 // userinfo for the API's own access tokens. The hosted vendor names both the API and userinfo
 // as audiences of the token it gives the SPA; oidc-provider's userinfo refuses audience-bound
-// tokens, so for those we answer here, after exactly the checks the API makes (its own verifier).
+// tokens, so for those we answer here, after exactly the checks the API makes (its own verifier,
+// with its cache: a token already verified skips the signature check for up to a minute).
 import type { JSONWebKeySet } from 'jose';
 import { localKeySource, tokenVerifier } from '../api/index.ts';
 import type { Config } from '../config.ts';
