@@ -86,7 +86,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
   try {
     if (config.parts.has('idp')) {
       const tenant = await bootstrapTenant(config, database.stores);
-      if (tenant.demoSeeded) {
+      if (tenant.demoCredentialsActive) {
         app.log.warn(
           'DEMO MODE: demo credentials published in the README (users, import secret) are active. Never expose this instance.',
         );

@@ -117,7 +117,10 @@ export async function addMachineClient(
   if (!name.trim()) throw invalid('a client needs a name', [{ field: 'name', message: 'must not be empty' }]);
   const clientId = `m2m_${randomBytes(12).toString('base64url')}`;
   const clientSecret = generateClientSecret();
-  await stores.clients.insert(name.trim(), machineMetadata(clientId, name.trim(), clientSecret, scopes));
+  // 96 random bits: a clash is not expected, but a secret for a client that was not added must never be shown.
+  if (!(await stores.clients.insert(name.trim(), machineMetadata(clientId, name.trim(), clientSecret, scopes)))) {
+    throw new Error(`client id ${clientId} exists already`);
+  }
   return { clientId, clientSecret };
 }
 
@@ -128,6 +131,9 @@ export async function rotateClientSecret(stores: Stores, clientId: string): Prom
     throw invalid(`${clientId} is a public client: it has no secret`, [{ field: 'client-id', message: 'public client' }]);
   }
   const secret = generateClientSecret();
-  await stores.clients.update(clientId, { ...client.metadata, client_secret: hashClientSecret(secret) });
+  // Removed meanwhile: the new secret was stored nowhere, so it is not shown.
+  if (!(await stores.clients.update(clientId, { ...client.metadata, client_secret: hashClientSecret(secret) }))) {
+    throw notFound(`no client ${clientId}`);
+  }
   return secret;
 }

@@ -20,7 +20,8 @@ const DEMO_MARKER = 'demo_tenant';
 
 export interface TenantState {
   readonly cookieKeys: readonly string[];
-  readonly demoSeeded: boolean;
+  /** Demo users or the published demo import secret are in this tenant (refused in production). */
+  readonly demoCredentialsActive: boolean;
 }
 
 export class ProductionGuardError extends Error {}
@@ -37,7 +38,7 @@ export async function bootstrapTenant(config: Config, stores: Stores): Promise<T
   if (config.demo && (await stores.users.count()) === 0 && (await stores.settings.claim(DEMO_MARKER, new Date().toISOString()))) {
     await seedDemoTenant(stores);
   }
-  return { cookieKeys, demoSeeded: await demoCredentialsActive(stores) };
+  return { cookieKeys, demoCredentialsActive: await demoCredentialsActive(stores) };
 }
 
 /** Demo users or the published demo import secret: credentials anyone can read in the README. */

@@ -127,14 +127,15 @@ export class TokenSource {
   }
 }
 
+/** Retries for discovery at start: an issuer that is down then is a configuration problem, said quickly. */
+const DISCOVERY_RETRIES = 2;
+
 export interface IssuerOptions {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly scope: string;
   readonly retry: RetryPolicy;
-  /** Retries for discovery at start: an issuer that is down then is a configuration problem, said quickly. */
-  readonly startRetries?: number;
   readonly onRetry?: (message: string) => void;
 }
 
@@ -197,7 +198,7 @@ export async function connectIssuer(options: IssuerOptions): Promise<() => Promi
   try {
     configuration = await withRetries(
       'discovery',
-      options.startRetries ?? 2,
+      DISCOVERY_RETRIES,
       options.retry,
       () =>
         oidc.discovery(url, options.clientId, undefined, oidc.ClientSecretBasic(options.clientSecret), {
