@@ -179,6 +179,8 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
       );
       await page.clock.fastForward('09:30'); // access tokens live 10 minutes
       await renewal;
+      // Renewed once the browser holds the new token (the request alone may still be in flight).
+      await expect.poll(() => [...ellen.tokens].some((token) => !before.has(token)), { timeout: 10_000 }).toBe(true);
       const apiCall = page.waitForResponse((response) => response.url().includes('/api/timesheets?'));
       await button(page, 'Next week').click();
       expect((await apiCall).status()).toBe(200);
