@@ -1,9 +1,11 @@
 // `node bench/profile.ts [week|create|upload]`: runs one scenario (~8 s) against a server started with
-// --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package).
+// --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package)
+// and writes a flame graph of it (flame.svg beside the profile).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
+import { flameGraphSvg } from './flame-graph.ts';
 import { startSystemProcess, stopProcess } from './processes.ts';
 import { BENCH_PASSWORD, MANAGERS, seed, userEmail } from './seed.ts';
 
@@ -96,4 +98,5 @@ for (const [id, count] of counts) {
 }
 const top = (map: Map<string, number>, n: number) =>
   [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, c]) => `${((c / total) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
-console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, Number(process.env.TOP ?? 25))}\n\nSelf, by package or file:\n${top(selfByPlace, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}`);
+writeFileSync(`${DIR}/flame.svg`, flameGraphSvg(profile.nodes, counts, where, `bench/profile.ts ${scenario}: the server while loading`));
+console.log(`\n${total} samples while loading\n\nSelf time:\n${top(self, Number(process.env.TOP ?? 25))}\n\nSelf, by package or file:\n${top(selfByPlace, 25)}\n\nInclusive, by package or file:\n${top(inclusive, 25)}\n\nFlame graph: ${DIR}/flame.svg (open it in a browser)`);
