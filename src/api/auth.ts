@@ -2,7 +2,7 @@
 // into a Caller. Nothing else (cookies, query strings, ID tokens) is ever accepted.
 import { jwtVerify, type JWTPayload } from 'jose';
 import type { Config } from '../config.ts';
-import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS, ACCESS_TOKEN_MAX_AGE_SECONDS, parseScope } from '../domain/access.ts';
+import { parseScope } from '../domain/access.ts';
 import { KeysUnavailableError, type KeySource } from './keys.ts';
 
 export interface Caller {
@@ -22,6 +22,11 @@ export interface Caller {
 }
 
 export class InvalidTokenError extends Error {}
+
+/** Clock skew tolerated when checking an access token's times (iat, nbf, exp). */
+const CLOCK_TOLERANCE_SECONDS = 10;
+/** No access token lives longer than a day; one issued earlier is refused whatever its exp says. */
+const MAX_TOKEN_AGE_SECONDS = 24 * 60 * 60 + 60;
 
 export interface TokenVerifierSettings {
   readonly issuer: string;
@@ -103,21 +108,19 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, 
   }
 
   return {
-    /** The caller of a token verified before and still within its cache time. */
-    cached(token: string): Caller | undefined {
-      return cache.get(token);
-    },
-
+    /** `token`: a Bearer header's credentials (bearerCredentials). */
     async verify(token: string): Promise<Caller> {
       const cached = cache.get(token);
       if (cached) return cached;
+      // A token equal to one already verified had the right syntax then; a new one is checked first.
+      if (!isBearerTokenSyntax(token)) throw new InvalidTokenError('not a b64token');
       try {
         const { payload } = await jwtVerify(token, keys.resolve, {
           issuer: settings.issuer,
           audience: settings.audience,
           algorithms: [...settings.algorithms],
-          clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
-          maxTokenAge: ACCESS_TOKEN_MAX_AGE_SECONDS,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          maxTokenAge: MAX_TOKEN_AGE_SECONDS,
           // RFC 9068 access tokens say what they are; an ID token (typ JWT, aud = client) never passes.
           ...(settings.requireAtJwtTyp ? { typ: 'at+jwt' } : {}),
           requiredClaims: ['exp', 'iat', 'sub'],
@@ -141,8 +144,8 @@ function stringClaim(value: unknown): string | undefined {
 
 /**
  * The credentials of an Authorization header in the Bearer scheme: undefined when there is no
- * header, null for another scheme. Their syntax is checked only for a token not seen before
- * (isBearerTokenSyntax): a token equal to one already verified has it.
+ * header, null for another scheme. Their syntax is checked by the verifier, only for a token it
+ * has not verified before.
  */
 export function bearerCredentials(header: string | undefined): string | undefined | null {
   if (header === undefined) return undefined;
@@ -153,6 +156,6 @@ export function bearerCredentials(header: string | undefined): string | undefine
 }
 
 /** RFC 6750's b64token. */
-export function isBearerTokenSyntax(credentials: string): boolean {
+function isBearerTokenSyntax(credentials: string): boolean {
   return /^[A-Za-z0-9\-._~+/]+=*$/.test(credentials);
 }

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiScope } from '../domain/access.ts';
 import type { Person } from '../domain/entries.ts';
-import { bearerCredentials, isBearerTokenSyntax, type Caller, type TokenVerifier } from './auth.ts';
+import { bearerCredentials, type Caller, type TokenVerifier } from './auth.ts';
 import { problem, sendProblem } from './problems.ts';
 
 /** `person`: a signed-in user's token; `client`: a machine client (client credentials). */
@@ -43,12 +43,11 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
       reply.header('www-authenticate', 'Bearer realm="timesheets"');
       return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
     }
-    // A token equal to one already verified passed the syntax check then; a new one is checked first.
-    const caller = token === null ? undefined : (verifier.cached(token) ?? (isBearerTokenSyntax(token) ? await verifier.verify(token) : undefined));
-    if (!caller) {
+    if (token === null) {
       reply.header('www-authenticate', 'Bearer error="invalid_token"');
       return sendProblem(reply, problem(401, 'The Authorization header is not a bearer token.'));
     }
+    const caller = await verifier.verify(token);
     request.caller = caller;
     if (auth.principal === 'person' && !caller.person) {
       return sendProblem(reply, problem(403, 'This route serves people; machine clients may only upload.'));

@@ -85,7 +85,3 @@ export function parseScope(value: string | undefined | null): string[] {
   return value ? value.split(' ').filter(Boolean) : [];
 }
 
-/** Clock skew tolerated when checking an access token's times (iat, nbf, exp). */
-export const ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS = 10;
-/** No access token lives longer than a day; one issued earlier is refused whatever its exp says. */
-export const ACCESS_TOKEN_MAX_AGE_SECONDS = 24 * 60 * 60 + 60;

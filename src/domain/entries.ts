@@ -5,8 +5,10 @@ export const ENTRY_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
 
 export const MAX_HOURS_PER_DAY = 24;
-/** Hours are whole hundredths (see hoursProblem): the least that can be logged, and the step. */
-export const HOURS_STEP = 0.01;
+/** Hours are stored and checked as whole hundredths. */
+const CENTIHOURS_PER_HOUR = 100;
+/** The least that can be logged, and the step between two values. */
+export const HOURS_STEP = 1 / CENTIHOURS_PER_HOUR;
 export const MAX_NOTES_LENGTH = 1000;
 export const MAX_REASON_LENGTH = 1000;
 
@@ -39,11 +41,11 @@ export type Decision = 'approve' | 'reject';
 
 /** Hours are stored as whole hundredths; anything finer is refused rather than rounded. */
 export function toCentihours(hours: number): number {
-  return Math.round(hours * 100);
+  return Math.round(hours * CENTIHOURS_PER_HOUR);
 }
 
 export function fromCentihours(centihours: number): number {
-  return centihours / 100;
+  return centihours / CENTIHOURS_PER_HOUR;
 }
 
 /** Problems with an hours value, beyond its JSON type (which the schema checks). */
@@ -51,7 +53,7 @@ export function hoursProblem(hours: number): string | undefined {
   if (!Number.isFinite(hours)) return 'must be a finite number';
   if (hours <= 0) return 'must be greater than 0';
   if (hours > MAX_HOURS_PER_DAY) return `must be at most ${MAX_HOURS_PER_DAY}`;
-  if (Math.abs(hours * 100 - Math.round(hours * 100)) > 1e-6) return 'must have at most two decimals';
+  if (Math.abs(hours * CENTIHOURS_PER_HOUR - toCentihours(hours)) > 1e-6) return 'must have at most two decimals';
   return undefined;
 }
 
@@ -62,7 +64,7 @@ export function assertValidHours(hours: number, field = 'hours'): void {
 
 /** A person's hours on one date may not exceed 24 in total (422: it depends on what is stored). */
 export function dailyLimitProblem(otherCentihoursThatDay: number, newCentihours: number): FieldError | undefined {
-  if (otherCentihoursThatDay + newCentihours <= MAX_HOURS_PER_DAY * 100) return undefined;
+  if (otherCentihoursThatDay + newCentihours <= toCentihours(MAX_HOURS_PER_DAY)) return undefined;
   return { field: 'hours', message: `the day's total may not exceed ${MAX_HOURS_PER_DAY} hours` };
 }
 

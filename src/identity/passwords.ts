@@ -1,7 +1,7 @@
 // Passwords are hashed with scrypt (memory-hard, built into Node): OWASP's N=2^15, r=8, p=3 profile.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
-export interface ScryptCost {
+interface ScryptCost {
   readonly N: number;
   readonly r: number;
   readonly p: number;

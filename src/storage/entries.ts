@@ -124,7 +124,7 @@ function ownedEntriesQueries(db: Db) {
 export function entryStore(db: Db, dialect: Dialect) {
   const sqliteTransaction = dialect === 'sqlite' ? groupCommit(db) : undefined;
   const ownedEntries = ownedEntriesQueries(db);
-  const insertEntry = preparedQuery(db, ENTRY_COLUMNS, (db, row: EntriesTable) => db.insertInto('entries').values({ ...row }));
+  const insertEntry = preparedCommand(db, ENTRY_COLUMNS, (db, row: EntriesTable) => db.insertInto('entries').values({ ...row }));
   const insertImportedEntry = preparedCommand(db, ENTRY_COLUMNS, (db, row: EntriesTable) =>
     db
       .insertInto('entries')
@@ -142,7 +142,7 @@ export function entryStore(db: Db, dialect: Dialect) {
       return exceptOne ? query.where('id', '!=', values.exceptId) : query;
     });
   const dayTotalOf = { all: dayTotal(false), exceptOne: dayTotal(true) };
-  const insertAudit = preparedQuery(db, AUDIT_COLUMNS, (db, row: Omit<AuditEventsTable, 'id'>) =>
+  const insertAudit = preparedCommand(db, AUDIT_COLUMNS, (db, row: Omit<AuditEventsTable, 'id'>) =>
     db.insertInto('audit_events').values({ ...row }),
   );
 
@@ -204,6 +204,7 @@ export function entryStore(db: Db, dialect: Dialect) {
     },
 
     async listOwned(tx: Tx, userId: string, filter: ListFilter): Promise<EntriesTable[]> {
+      // Every placeholder gets a value; those of filters this shape does not have are never bound.
       return ownedEntries(filter)(tx, {
         userId,
         from: filter.from ?? '',
