@@ -34,8 +34,6 @@ export interface Running {
   readonly baseUrl: string;
   readonly issuer: string;
   readonly server: ChildProcess;
-  /** The server's environment (the import job is pointed at the same system with it). */
-  readonly env: Readonly<Record<string, string>>;
 }
 
 /** The identity provider and the API on `databaseUrl`, on a free loopback port, ready. */
@@ -57,5 +55,5 @@ export async function startSystemProcess(
   };
   const server = startProcess([...SERVER_NODE_FLAGS, ...nodeFlags, entry, 'serve', '--parts', 'idp,api'], env);
   await waitFor(`${baseUrl}/readyz`);
-  return { baseUrl, issuer: `${baseUrl}/oidc`, server, env };
+  return { baseUrl, issuer: `${baseUrl}/oidc`, server };
 }

@@ -21,7 +21,7 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.cpuprofile'))) rm
 
 // From the sources (the profile then names .ts files and lines), with the server's own flags.
 const running = await startSystemProcess(url, { entry: 'src/cli/main.ts', nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${DIR}`] });
-const { baseUrl: base, env } = running;
+const base = running.baseUrl;
 
 const tokens: string[] = [];
 for (let i = 0; i < 100; i++) {
@@ -43,7 +43,7 @@ if (scenario === 'upload') {
   }
   writeFileSync(`${DIR}/rows.csv`, `${lines.join('\n')}\n`);
   load = spawn(process.execPath, ['src/cli/main.ts', 'import', `${DIR}/rows.csv`, '--quiet'], {
-    env: { PATH: process.env.PATH ?? '', ...env, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
+    env: { PATH: process.env.PATH ?? '', PUBLIC_URL: base, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
     stdio: 'inherit',
   });
 } else {
