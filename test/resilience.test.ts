@@ -132,7 +132,7 @@ describe('shutdown and crash under write load [sqlite]', () => {
       // Readiness turns false as soon as the signal is handled (503, then no listener at all).
       await vi.waitFor(
         async () => expect(await fetch(`${server.baseUrl}/readyz`).then((r) => r.status, () => 'refused')).not.toBe(200),
-        { timeout: 1000, interval: 100, message: 'readiness stayed on after SIGTERM' },
+        { timeout: 3000, interval: 100, message: 'readiness stayed on after SIGTERM' },
       );
       expect(await Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))])).toBe(0);
     });
