@@ -52,7 +52,7 @@ if (scenario === 'upload') {
 }
 await new Promise((resolve) => load.on('exit', resolve));
 const loadEnded = Date.now();
-await stopProcess(running.server);
+await stopProcess(running.child);
 
 // Only the samples taken while the load ran.
 const file = readdirSync(DIR).find((f) => f.endsWith('.cpuprofile'))!;

@@ -12,8 +12,9 @@ import pg from 'pg';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
+import { answersOk, type ServerProcess } from '../test/support/server-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
-import { SERVER_ENTRY, startProcess, startSystemProcess, stopProcess, waitFor, type Running } from './processes.ts';
+import { SERVER_ENTRY, startProcess, startSystemProcess, stopProcess } from './processes.ts';
 import { BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
 
 const { values: options } = parseArgs({
@@ -97,7 +98,7 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
 
 // ---------------------------------------------------------------- the system under test
 
-async function signInMany(running: Running, emails: readonly string[], concurrency = 8): Promise<string[]> {
+async function signInMany(running: ServerProcess, emails: readonly string[], concurrency = 8): Promise<string[]> {
   const tokens: string[] = new Array(emails.length);
   let next = 0;
   await Promise.all(
@@ -114,9 +115,9 @@ async function signInMany(running: Running, emails: readonly string[], concurren
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-async function apiScenarios(running: Running, engine: string): Promise<void> {
+async function apiScenarios(running: ServerProcess, engine: string): Promise<void> {
   if (!runs('week') && !runs('create') && !runs('approvals')) return;
-  const pid = running.server.pid!;
+  const pid = running.child.pid!;
   log(`${engine}: signing in ${TOKEN_USERS} employees and 100 managers`);
   const employees = await signInMany(running, Array.from({ length: TOKEN_USERS }, (_, i) => userEmail(MANAGERS + i)));
   const managers = await signInMany(running, Array.from({ length: 100 }, (_, i) => userEmail(i)));
@@ -175,8 +176,8 @@ async function apiScenarios(running: Running, engine: string): Promise<void> {
   );
 }
 
-async function tokenScenarios(running: Running): Promise<void> {
-  const pid = running.server.pid!;
+async function tokenScenarios(running: ServerProcess): Promise<void> {
+  const pid = running.child.pid!;
   log('sqlite: 6a. client credentials');
   const basic = `Basic ${Buffer.from(`timesheets-import-job:${IMPORT_SECRET}`).toString('base64')}`;
   const { result, peakRssMb } = await withPeakRss(pid, () =>
@@ -226,7 +227,7 @@ async function tokenScenarios(running: Running): Promise<void> {
   });
 }
 
-async function importScenario(running: Running): Promise<void> {
+async function importScenario(running: ServerProcess): Promise<void> {
   const rowsToImport = 100_000;
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-import-'));
   const file = path.join(dir, 'contractors.csv');
@@ -239,7 +240,7 @@ async function importScenario(running: Running): Promise<void> {
   log('sqlite: 5. import job, 100,000 rows');
   try {
     const started = Date.now();
-    const { peakRssMb } = await withPeakRss(running.server.pid!, async () => {
+    const { peakRssMb } = await withPeakRss(running.child.pid!, async () => {
       const child = startProcess(['src/cli/main.ts', 'import', file, '--json'], {
         PUBLIC_URL: running.baseUrl,
         OIDC_ISSUER: running.issuer,
@@ -273,7 +274,7 @@ async function baseline(bodyBytes: number, when: 'before' | 'after'): Promise<vo
   const port = await freePort();
   const child = startProcess([new URL('./baseline.ts', import.meta.url).pathname, String(port), String(bodyBytes)], {});
   try {
-    await waitFor(`http://127.0.0.1:${port}/baseline`);
+    await answersOk(`http://127.0.0.1:${port}/baseline`, 60_000);
     log(`1. baseline (bare Fastify), ${when} the scenarios`);
     const { result, peakRssMb } = await withPeakRss(child.pid!, () =>
       load({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, variants: [{ method: 'GET', path: '/baseline' }] }),
@@ -293,7 +294,7 @@ async function baseline(bodyBytes: number, when: 'before' | 'after'): Promise<vo
 }
 
 /** The size of scenario 2's answer, so the baseline serves as many bytes. */
-async function weekAnswerBytes(running: Running): Promise<number> {
+async function weekAnswerBytes(running: ServerProcess): Promise<number> {
   const [token] = await signInMany(running, [userEmail(MANAGERS)], 1);
   const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
   const response = await fetch(`${running.baseUrl}/api/timesheets?from=${week.from}&to=${week.to}`, { headers: bearer(token!) });
@@ -309,10 +310,10 @@ function webBundleKb(): { kb: number; files: number } | undefined {
   return { kb: Math.round((bytes / 1024) * 10) / 10, files: scripts.length };
 }
 
-async function soak(running: Running, seconds: number): Promise<void> {
+async function soak(running: ServerProcess, seconds: number): Promise<void> {
   const tokens = await signInMany(running, Array.from({ length: 100 }, (_, i) => userEmail(MANAGERS + i)));
   const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${running.server.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${running.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const samples: number[] = [];
   const timer = setInterval(() => samples.push(rss()), 1000);
   log(`soak: ${seconds} s of scenario 2`);
@@ -397,7 +398,7 @@ await withDatabase('sqlite', async (url) => {
     await baseline(bodyBytes, 'after');
     if (Number(options.soak) > 0) await soak(running, Number(options.soak));
   } finally {
-    await stopProcess(running.server);
+    await stopProcess(running.child);
   }
 });
 // PostgreSQL runs scenarios 2-4 only.
@@ -409,7 +410,7 @@ if (!options['skip-postgres'] && (runs('week') || runs('create') || runs('approv
     try {
       await apiScenarios(running, 'postgres');
     } finally {
-      await stopProcess(running.server);
+      await stopProcess(running.child);
     }
   });
 }

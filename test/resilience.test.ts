@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../src/storage/index.ts';
 import { apiClient, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-import { spawnServer, startSystem, type RunningSystem, type ServerProcess } from './support/system.ts';
+import { spawnServerProcess, type ServerProcess } from './support/server-process.ts';
+import { startSystem, type RunningSystem } from './support/system.ts';
 
 /** A TCP hop in front of PostgreSQL that the test can cut and restore, as a network failure would. */
 function tcpProxy(targetPort: number) {
@@ -91,7 +92,7 @@ async function writesSurvive(interrupt: (server: ServerProcess) => Promise<void>
   const database = await createTestDatabase('sqlite');
   let server: ServerProcess | undefined;
   try {
-    server = await spawnServer('src/cli/main.ts', database);
+    server = await spawnServerProcess({ entry: 'src/cli/main.ts', databaseUrl: database.url });
     const carl = apiClient(server.baseUrl, await userToken(server, 'carl@abc-inc.example'));
     const acknowledged: string[] = [];
     let sent = 0;

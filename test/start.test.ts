@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
-import { spawnServer, type ServerProcess } from './support/system.ts';
+import { spawnServerProcess, type ServerProcess } from './support/server-process.ts';
 
 const COMPILED = 'dist/server/cli/main.js';
 
@@ -16,7 +16,7 @@ describe('the compiled server (npm start) [sqlite]', () => {
   beforeAll(async () => {
     expect(existsSync(COMPILED), `${COMPILED} is built by npm run build`).toBe(true);
     database = await createTestDatabase('sqlite');
-    server = await spawnServer(COMPILED, database);
+    server = await spawnServerProcess({ entry: COMPILED, databaseUrl: database.url });
     ({ baseUrl } = server);
   });
   afterAll(async () => {
