@@ -32,18 +32,22 @@ export interface CodeOptions {
   readonly extra?: Record<string, string>;
 }
 
-export interface IssuedCode {
-  readonly code: string;
+/** Where the provider sent the browser back, and what the relying party kept to redeem a code. */
+interface Authorization {
   readonly verifier: string;
   readonly state: string;
-  /** Where the provider sent the browser back: `${baseUrl}/callback` with the code and state. */
+  /** `${baseUrl}/callback` with the code and state, or with the provider's error. */
   readonly callback: string;
   readonly agent: UserAgent;
   readonly config: client.Configuration;
 }
 
-/** Authorization Code + PKCE through the real sign-in page, up to the code (not redeemed). */
-export async function authorizationCode(issuer: string, baseUrl: string, options: CodeOptions): Promise<IssuedCode> {
+export interface IssuedCode extends Authorization {
+  readonly code: string;
+}
+
+/** Authorization Code + PKCE through the real sign-in page, up to the redirect back. */
+async function authorize(issuer: string, baseUrl: string, options: CodeOptions): Promise<Authorization> {
   const config = await discover(issuer, options.clientId ?? SPA_CLIENT_ID);
   const agent = options.agent ?? new UserAgent();
   const verifier = client.randomPKCECodeVerifier();
@@ -61,12 +65,21 @@ export async function authorizationCode(issuer: string, baseUrl: string, options
     email: options.email,
     password: options.password ?? DEMO_PASSWORD,
   });
-  return { code: new URL(callback).searchParams.get('code') ?? '', verifier, state, callback, agent, config };
+  return { verifier, state, callback, agent, config };
 }
 
-/** Authorization Code + PKCE through the real sign-in page, and the code redeemed. */
+/** Up to the code, not redeemed; the provider redirecting back with an error throws it. */
+export async function authorizationCode(issuer: string, baseUrl: string, options: CodeOptions): Promise<IssuedCode> {
+  const authorization = await authorize(issuer, baseUrl, options);
+  const answer = new URL(authorization.callback).searchParams;
+  const code = answer.get('code');
+  if (!code) throw new Error(`no code: the provider answered ${answer.get('error') ?? 'nothing'} (${answer.get('error_description') ?? ''})`);
+  return { ...authorization, code };
+}
+
+/** Authorization Code + PKCE through the real sign-in page, and the code redeemed (openid-client checks the answer). */
 export async function signInWithCode(issuer: string, baseUrl: string, options: CodeOptions): Promise<CodeSignIn> {
-  const { config, agent, callback, verifier, state } = await authorizationCode(issuer, baseUrl, options);
+  const { config, agent, callback, verifier, state } = await authorize(issuer, baseUrl, options);
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
     pkceCodeVerifier: verifier,
     expectedState: state,
