@@ -223,7 +223,7 @@ export function entryStore(db: Db, dialect: Dialect) {
         excludeUserId: string;
         from?: string;
         to?: string;
-        /** One person's entries: by id, or also by email as stored on the entry (compared lower-cased). */
+        /** One person's entries: by id, or also by email (normalized: normalizeEmail) as stored on the entry, in any case. */
         user?: { id: string; email?: string };
         limit: number;
       },
@@ -237,7 +237,7 @@ export function entryStore(db: Db, dialect: Dialect) {
       if (filter.to) query = query.where('date', '<=', filter.to);
       const user = filter.user;
       if (user) {
-        const email = user.email?.toLowerCase();
+        const email = user.email;
         query = email
           ? query.where((eb) => eb.or([eb('user_id', '=', user.id), eb(sql`lower(user_email)`, '=', email)]))
           : query.where('user_id', '=', user.id);
