@@ -8,7 +8,7 @@ import { rotateSigningKey } from '../src/identity/keys.ts';
 import { buildSystem } from '../src/server.ts';
 import { ENGINES } from './support/databases.ts';
 import { json } from './support/http.ts';
-import { client, signInWithCode } from './support/oidc.ts';
+import { authorizationCode, client, signInWithCode } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 import { SignInPageError } from './support/user-agent.ts';
 
@@ -74,15 +74,22 @@ describe.each(ENGINES)('identity lifecycle [%s]', (engine) => {
     });
 
     it('lets a disabled user neither sign in nor refresh', async () => {
-      const { tokens, config } = await signInWithCode(running.issuer, running.baseUrl, { email: 'carl@abc-inc.example' });
+      const { tokens, config, agent } = await signInWithCode(running.issuer, running.baseUrl, { email: 'carl@abc-inc.example' });
       await running.system.database.stores.users.setDisabled('carl@abc-inc.example', true);
       try {
         await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
           error: 'invalid_grant',
         });
-        await expect(signInWithCode(running.issuer, running.baseUrl, { email: 'carl@abc-inc.example' })).rejects.toBeInstanceOf(
-          SignInPageError,
-        );
+        // Carl's browser still holds his provider session: silent renewal answers login_required...
+        await expect(
+          authorizationCode(running.issuer, running.baseUrl, { email: 'carl@abc-inc.example', agent, extra: { prompt: 'none' } }),
+        ).rejects.toThrow(/login_required/);
+        // ...and an interactive sign-in shows the sign-in page again, which refuses him.
+        for (const browser of [agent, undefined]) {
+          await expect(
+            signInWithCode(running.issuer, running.baseUrl, { email: 'carl@abc-inc.example', agent: browser }),
+          ).rejects.toBeInstanceOf(SignInPageError);
+        }
       } finally {
         await running.system.database.stores.users.setDisabled('carl@abc-inc.example', false);
       }

@@ -1,6 +1,6 @@
 // The embedded OpenID Provider: oidc-provider configured as the tenant the guide describes
 // (one API with its scopes, RS256 JWT access tokens, first-party clients, users with roles).
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import { API_SCOPES, OIDC_SCOPES, USER_API_SCOPES, parseScope, partitionRequestedScopes, scopesForRoles } from '../domain/access.ts';
 import type { Stores, User } from '../storage/index.ts';
@@ -189,6 +189,7 @@ export function createProvider({ config, stores, keySet, cookieKeys }: ProviderD
 
     interactions: {
       url: async (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}`,
+      policy: signInPolicy(),
     },
 
     clientBasedCORS: (_ctx, origin) => origin === new URL(config.publicUrl).origin,
@@ -236,4 +237,20 @@ function waiveImplicitHttpsRule(provider: Provider): void {
     if (code === 'implicit-force-https' || code === 'implicit-forbid-localhost') return;
     return original.call(this, message, code);
   };
+}
+
+/**
+ * The standard prompts, and one more reason to sign in: a session whose person has since been
+ * disabled or deleted (findAccount finds no one). Without it the provider went on to consent with
+ * no grant and failed with a 500; now it asks for a sign-in (prompt=none: login_required).
+ */
+function signInPolicy() {
+  const { Check, base } = interactionPolicy;
+  const policy = base();
+  policy.get('login')!.checks.add(
+    new Check('account_unavailable', 'the signed-in account is no longer available', 'login_required', (ctx) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
 }
