@@ -123,6 +123,7 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
         [{ ...entry('2026-11-03'), hours: -2 }, 'hours'],
         [{ ...entry('2026-11-03'), hours: 25 }, 'hours'],
         [{ ...entry('2026-11-03'), hours: 1.234 }, 'hours'],
+        [{ ...entry('2026-11-03'), hours: 1e-9 }, 'hours'],
         [{ ...entry('2026-11-03'), hours: '8' }, 'hours'],
         [{ ...entry('2026-11-03'), notes: 'x'.repeat(1001) }, 'notes'],
         [{ date: '2026-11-03', hours: 3 }, 'project'],
@@ -411,13 +412,25 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
 
     it('applies the 24-hour rule across the batch and the stored entries, and refuses more than 1000 items', async () => {
       const result = await importJob('POST', '/api/timesheets/upload', {
-        entries: [item('day-1', { date: '2026-05-04', hours: 12 }), item('day-2', { date: '2026-05-04', hours: 12 }), item('day-3', { date: '2026-05-04', hours: 1 })],
+        entries: [
+          item('day-1', { date: '2026-05-04', hours: 12 }),
+          item('day-2', { date: '2026-05-04', hours: 12 }),
+          item('day-3', { date: '2026-05-04', hours: 1 }),
+          item('tiny', { date: '2026-05-05', hours: 1e-9 }),
+        ],
       });
-      expect(result.body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'created', 'error']);
+      expect(result.body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'created', 'error', 'error']);
+      expect(result.body.results[3].errors).toEqual([{ field: 'hours', message: 'must be at least 0.01' }]);
       const big = await importJob('POST', '/api/timesheets/upload', {
         entries: Array.from({ length: 1001 }, (_, i) => item(`big-${i}`)),
       });
       expect(big.status).toBe(413);
+      // A full batch with the longest notes (3 bytes a character: over 3 MB) is not too large.
+      const full = await importJob('POST', '/api/timesheets/upload', {
+        entries: Array.from({ length: 1000 }, (_, i) => item(`full-${i}`, { date: '2026-05-06', hours: 0.01, notes: '€'.repeat(1000) })),
+      });
+      expect(full.status).toBe(200);
+      expect(full.body.created).toBe(1000);
       expect((await importJob('POST', '/api/timesheets/upload', { entries: 'nope' })).status).toBe(400);
     });
   });

@@ -3,6 +3,17 @@ import { Type, type Static } from 'typebox';
 import { ENTRY_STATUSES, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH, MAX_REASON_LENGTH } from '../domain/entries.ts';
 
 export const MAX_UPLOAD_ENTRIES = 1000;
+const MAX_PROJECT_LENGTH = 100;
+const MAX_EXTERNAL_ID_LENGTH = 200;
+const MAX_EMAIL_LENGTH = 320;
+
+/**
+ * The upload route's body limit: a full batch at every maximum length still fits, even with each
+ * character escaped in JSON (\uXXXX, 6 bytes), plus 200 bytes an item for names, date and hours
+ * (about 10 MB). Other routes keep the server's 1 MiB.
+ */
+export const MAX_UPLOAD_BODY_BYTES =
+  MAX_UPLOAD_ENTRIES * (6 * (MAX_EXTERNAL_ID_LENGTH + MAX_EMAIL_LENGTH + MAX_PROJECT_LENGTH + MAX_NOTES_LENGTH) + 200);
 
 const DateString = Type.String({ format: 'date', description: 'A calendar date, YYYY-MM-DD', examples: ['2026-11-16'] });
 const Hours = Type.Number({
@@ -11,7 +22,7 @@ const Hours = Type.Number({
   description: 'Hours worked, more than 0, at most 24, at most two decimals',
   examples: [7.5],
 });
-const Project = Type.String({ minLength: 1, maxLength: 100, description: 'A name from GET /api/projects' });
+const Project = Type.String({ minLength: 1, maxLength: MAX_PROJECT_LENGTH, description: 'A name from GET /api/projects' });
 const Notes = Type.Union([Type.String({ maxLength: MAX_NOTES_LENGTH }), Type.Null()], {
   description: `Optional, at most ${MAX_NOTES_LENGTH} characters`,
 });
@@ -93,7 +104,7 @@ export const ApprovalsQuery = Type.Object(
   {
     from: Type.Optional(DateString),
     to: Type.Optional(DateString),
-    user: Type.Optional(Type.String({ minLength: 1, maxLength: 320, description: "An owner's user id or email" })),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_EMAIL_LENGTH, description: "An owner's user id or email" })),
   },
   { additionalProperties: false },
 );
@@ -123,8 +134,8 @@ export const PendingList = Type.Object({
 /** One row of the import job's batch; the CLI validates its file rows with this same schema. */
 export const UploadItemSchema = Type.Object(
   {
-    external_id: Type.String({ minLength: 1, maxLength: 200 }),
-    email: Type.String({ format: 'email', maxLength: 320 }),
+    external_id: Type.String({ minLength: 1, maxLength: MAX_EXTERNAL_ID_LENGTH }),
+    email: Type.String({ format: 'email', maxLength: MAX_EMAIL_LENGTH }),
     date: DateString,
     project: Project,
     hours: Hours,

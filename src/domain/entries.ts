@@ -53,7 +53,10 @@ export function hoursProblem(hours: number): string | undefined {
   if (!Number.isFinite(hours)) return 'must be a finite number';
   if (hours <= 0) return 'must be greater than 0';
   if (hours > MAX_HOURS_PER_DAY) return `must be at most ${MAX_HOURS_PER_DAY}`;
-  if (Math.abs(hours * CENTIHOURS_PER_HOUR - toCentihours(hours)) > 1e-6) return 'must have at most two decimals';
+  const centihours = toCentihours(hours);
+  if (Math.abs(hours * CENTIHOURS_PER_HOUR - centihours) > 1e-6) return 'must have at most two decimals';
+  // A positive value within the tolerance of zero hundredths (1e-9) would be stored as 0 hours.
+  if (centihours === 0) return `must be at least ${1 / CENTIHOURS_PER_HOUR}`;
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { clientIdOf, guarded } from '../guard.ts';
 import { fieldErrors, problem, sendProblem } from '../problems.ts';
-import { MAX_UPLOAD_ENTRIES, UploadBody, UploadItemSchema, UploadResponse, type UploadItemType } from '../schemas.ts';
+import { MAX_UPLOAD_BODY_BYTES, MAX_UPLOAD_ENTRIES, UploadBody, UploadItemSchema, UploadResponse, type UploadItemType } from '../schemas.ts';
 import type { CheckedItem, TimesheetService } from '../timesheets.ts';
 import { compileBodySchema } from '../validation.ts';
 import { hoursProblem } from '../../domain/entries.ts';
@@ -27,6 +27,7 @@ export async function uploadRoutes(app: FastifyInstance, { service }: { service:
 
   app.post<{ Body: Static<typeof UploadBody> }>('/timesheets/upload', {
     config: upload.config,
+    bodyLimit: MAX_UPLOAD_BODY_BYTES,
     schema: {
       tags: ['Import'],
       summary: `The import job's batch (at most ${MAX_UPLOAD_ENTRIES} entries); re-sent external_ids are duplicates`,

@@ -6,7 +6,7 @@ import { BatchFailure, type ItemResult } from './client.ts';
 import type { SourceRow } from './read-rows.ts';
 import { externalIdOf, type Tally } from './summary.ts';
 
-/** The API's request body limit is 1 MiB; batches stay under this many bytes of items. */
+/** Batches stay under this many bytes of items: well inside the upload's body limit (about 10 MB), and small to re-send. */
 export const MAX_BATCH_BYTES = 900 * 1024;
 
 export interface PipelineOptions {
