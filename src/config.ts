@@ -31,7 +31,7 @@ export interface Config {
   readonly embeddedProvider: boolean;
   readonly parts: ReadonlySet<Part>;
   readonly authFlow: AuthFlow;
-  /** How the web app names the API when it asks for a token: `resource` (RFC 8707) or `audience` (Auth0). */
+  /** How the web app and the import job name the API when they ask for a token: `resource` (RFC 8707) or `audience` (Auth0). */
   readonly authResourceParameter: 'resource' | 'audience';
   readonly spaClientId: string;
   readonly accessTokenTtlSeconds: number;

@@ -1,9 +1,13 @@
 // External provider mode: OIDC_ISSUER points at another provider (here a separately started one
 // that shapes tokens as the hosted vendor does), the embedded provider is off, and the API and the
 // web app's settings follow the documented switches.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from './support/api.ts';
+import { runCli } from './support/cli.ts';
 import { ENGINES } from './support/databases.ts';
 import { client, discover, signInWithCode } from './support/oidc.ts';
 import type { RunningSystem } from './support/system.ts';
@@ -81,5 +85,30 @@ describe.each(ENGINES)('with an external provider [%s]', (engine) => {
     });
     expect(upload.status).toBe(200);
     expect(upload.body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'error']);
+  });
+
+  it('runs the import job (timesheets import) against the vendor: it names the API as audience', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vendor-import-'));
+    try {
+      const file = path.join(dir, 'hours.csv');
+      writeFileSync(file, 'external_id,email,date,project,hours\nvi-1,ellen@abc-inc.example,2026-11-04,Internal,1.5\n');
+      const env = {
+        OIDC_ISSUER: vendorIssuer,
+        API_URL: `${running.baseUrl}/api`,
+        IMPORT_CLIENT_ID: 'vendor-m2m',
+        IMPORT_CLIENT_SECRET: 'vendor-m2m-secret-vendor-m2m-secret',
+        API_AUDIENCE: AUDIENCE,
+      };
+      const imported = await runCli(['import', file, '--json'], { ...env, AUTH_RESOURCE_PARAMETER: 'audience' });
+      expect(imported.stderr).toBe('');
+      expect(imported.code).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ created: 1, errors: 0 });
+      // Without the audience the vendor refuses a machine token: a configuration error (exit 2).
+      const refused = await runCli(['import', file, '--json'], env);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/refused the token request.*audience/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

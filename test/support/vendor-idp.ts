@@ -49,8 +49,12 @@ const configuration: Configuration = {
         return typeof requested === 'string' ? requested : audience;
       },
       useGrantedResource: async () => true,
-      getResourceServerInfo: async (_ctx, resource, client) => {
+      getResourceServerInfo: async (ctx, resource, client) => {
         if (resource !== audience) throw new errors.InvalidTarget();
+        // As the vendor does without a tenant default audience: a machine must name the API as
+        // `audience` (it knows no `resource` parameter).
+        const named = (ctx.oidc.body as Record<string, unknown> | undefined)?.audience;
+        if (ctx.oidc.params?.grant_type === 'client_credentials' && !named) throw new errors.InvalidRequest('No audience parameter was provided');
         return {
           scope: client.clientAuthMethod === 'none' ? [...USER_PERMISSIONS, 'approve:timesheets'].join(' ') : 'batch:upload',
           audience,

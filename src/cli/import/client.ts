@@ -135,8 +135,15 @@ export interface IssuerOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly scope: string;
+  readonly resource: Resource;
   readonly retry: RetryPolicy;
   readonly onRetry?: (message: string) => void;
+}
+
+/** The API a token is asked for: RFC 8707's `resource`, or the hosted vendor's `audience`. */
+export interface Resource {
+  readonly parameter: 'resource' | 'audience';
+  readonly value: string;
 }
 
 function oauthError(error: unknown): { status?: number; code?: string; description?: string } {
@@ -221,7 +228,7 @@ export async function connectIssuer(options: IssuerOptions): Promise<() => Promi
         'token request',
         options.retry.retries,
         options.retry,
-        () => oidc.clientCredentialsGrant(configuration, { scope: options.scope }),
+        () => oidc.clientCredentialsGrant(configuration, { scope: options.scope, [options.resource.parameter]: options.resource.value }),
         options.onRetry,
       );
     } catch (error) {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../config.ts';
 import type { ApiScope } from '../../domain/access.ts';
 import { IMPORT_CLIENT_ID } from '../../identity/index.ts';
 import { UsageError } from '../command.ts';
-import { checkEndpoint, connectIssuer, DEFAULT_RETRY, TokenSource, Uploader, type RetryPolicy } from './client.ts';
+import { checkEndpoint, connectIssuer, DEFAULT_RETRY, TokenSource, Uploader, type Resource, type RetryPolicy } from './client.ts';
 import { runPipeline } from './pipeline.ts';
 import { createProgress, type ProgressMode, type ProgressStats } from './progress.ts';
 import { readRows, type Format } from './read-rows.ts';
@@ -62,6 +62,8 @@ export interface ImportSettings {
   readonly api: string;
   readonly issuer: string;
   readonly clientId: string;
+  /** Which API the token is for: API_AUDIENCE, named as AUTH_RESOURCE_PARAMETER says (Auth0 wants `audience`). */
+  readonly resource: Resource;
   /** Absent only for a dry run, which talks to nobody. */
   readonly clientSecret?: string;
   readonly dryRun: boolean;
@@ -145,6 +147,7 @@ export async function importSettings(args: readonly string[], env: Env = process
     api,
     issuer,
     clientId,
+    resource: { parameter: config.authResourceParameter, value: config.apiAudience },
     ...(clientSecret ? { clientSecret } : {}),
     dryRun,
     json: Boolean(values.json),
@@ -218,6 +221,7 @@ export async function runImport(args: readonly string[], write: (text: string) =
         clientId: settings.clientId,
         clientSecret: settings.clientSecret!,
         scope: 'batch:upload' satisfies ApiScope,
+        resource: settings.resource,
         retry: settings.retry,
         onRetry: (message) => progress.note(message),
       });
