@@ -36,7 +36,7 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
     it('asks for a token with 401 and WWW-Authenticate: Bearer', async () => {
       const response = await anonymous('GET', '/api/timesheets');
       expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer');
       expect(response.headers.get('content-type')).toBe(PROBLEM);
     });
 

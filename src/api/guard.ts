@@ -40,7 +40,7 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
     }
     const token = bearerCredentials(request.headers.authorization);
     if (token === undefined) {
-      reply.header('www-authenticate', 'Bearer realm="timesheets"');
+      reply.header('www-authenticate', 'Bearer');
       return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
     }
     if (token === null) {
