@@ -1,6 +1,7 @@
 // The Timesheets API against the running system: every route, rule, status code and error body,
 // with real tokens for an employee, a contractor, a manager and the import job, on both engines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_API_SCOPES } from '../src/domain/access.ts';
 import { apiClient, importJobToken, userToken, type ApiClient } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
 import { signInWithCode } from './support/oidc.ts';
@@ -479,6 +480,39 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
       const docs = await fetch(`${running.baseUrl}/api/docs/`);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain('swagger');
+    });
+
+    it("refuses every person's route to a token holding every scope but the one it states", async () => {
+      const doc = (await anonymous('GET', '/api/openapi.json')).body as { paths: Record<string, Record<string, { security: Record<string, string[]>[] }>> };
+      const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({ path, method, scope: Object.values(op.security[0]!)[0]![0]! })),
+      );
+      const tokenWithout = new Map<string, ApiClient>();
+      for (const scope of USER_API_SCOPES) {
+        const others = USER_API_SCOPES.filter((s) => s !== scope).join(' ');
+        // Maria manages: her roles allow every person's scope, so only the one left out is missing.
+        const { tokens } = await signInWithCode(running.issuer, running.baseUrl, { email: 'maria@abc-inc.example', scope: `openid ${others}` });
+        tokenWithout.set(scope, apiClient(running.baseUrl, tokens.access_token));
+      }
+      const checked = operations.filter((o) => tokenWithout.has(o.scope));
+      // The others: who am I (any person's token) and the import job's upload (tested above).
+      const unchecked = operations.filter((o) => !tokenWithout.has(o.scope)).map((o) => `${o.method} ${o.path}`);
+      expect(unchecked.sort()).toEqual(['get /api/me', 'post /api/timesheets/upload']);
+      for (const { path, method, scope } of checked) {
+        const concrete = path.replace('{id}', 'ent_aaaaaaaaaaaaaaaaaaaaaa');
+        const response = await tokenWithout.get(scope)!(method.toUpperCase(), concrete, method === 'get' || method === 'delete' ? undefined : {});
+        expect(response.status, `${method} ${path}`).toBe(403);
+        expect(response.headers.get('www-authenticate'), `${method} ${path}`).toBe(`Bearer error="insufficient_scope", scope="${scope}"`);
+      }
+      // An employee deciding on a colleague's real entry, alone or in a batch.
+      const carls = await carl('POST', '/api/timesheets', entry('2026-04-06', 1));
+      for (const [path, body] of [
+        [`/api/approvals/${carls.body.id}`, { decision: 'approve' }],
+        ['/api/approvals', { ids: [carls.body.id], decision: 'approve' }],
+      ] as const) {
+        expect((await ellen('PUT', path, body)).status).toBe(403);
+      }
+      expect((await carl('GET', `/api/timesheets/${carls.body.id}`)).body.status).toBe('pending');
     });
   });
 });
