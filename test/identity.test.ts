@@ -95,7 +95,10 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
 
   describe('authorization code + PKCE through the sign-in page', () => {
     it('gives an employee a token whose scope is the intersection of request and roles', async () => {
-      const { tokens } = await signInWithCode(running.issuer, running.baseUrl, { email: 'ellen@abc-inc.example' });
+      const { tokens } = await signInWithCode(running.issuer, running.baseUrl, {
+        email: 'ellen@abc-inc.example',
+        scope: `${USER_SCOPE} batch:upload`,
+      });
       const { payload } = await verifyAccessToken(tokens.access_token);
       const scopes = String(payload.scope).split(' ');
       expect(scopes).toEqual(expect.arrayContaining(['read:timesheets', 'create:timesheets', 'delete:timesheets']));
@@ -126,6 +129,14 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
       const scopes = String(decodeJwt(tokens.access_token).scope).split(' ');
       expect(scopes).toContain('approve:timesheets');
       expect(scopes).not.toContain('batch:upload');
+    });
+
+    it('gives the tenant administrator no API scope: administration is the CLI, not the API', async () => {
+      const { tokens } = await signInWithCode(running.issuer, running.baseUrl, {
+        email: 'adam@abc-inc.example',
+        scope: `${USER_SCOPE} batch:upload`,
+      });
+      expect(String(decodeJwt(tokens.access_token).scope).split(' ').sort()).toEqual(['email', 'openid', 'profile']);
     });
 
     it('serves userinfo for the API access token when openid was granted', async () => {
