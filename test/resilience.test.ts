@@ -2,6 +2,7 @@
 // under write load in a real server process.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEMO_IMPORT_SECRET } from '../src/identity/index.ts';
 import { openDatabase } from '../src/storage/index.ts';
 import { apiClient, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
@@ -72,6 +73,26 @@ describe('database outage at run time [postgres]', () => {
     expect((await apiClient(running.baseUrl, 'forged')('GET', '/api/timesheets')).status).toBe(401);
     expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(503);
     expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
+    // The provider answers too, at once: a machine's token request, a browser's sign-in.
+    const tokenRequest = () =>
+      fetch(`${running.issuer}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`timesheets-import-job:${DEMO_IMPORT_SECRET}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&scope=batch%3Aupload',
+        signal: AbortSignal.timeout(10_000),
+      });
+    const refusedToken = await tokenRequest();
+    expect(refusedToken.status).toBe(503);
+    expect(await refusedToken.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    const signIn = await fetch(
+      `${running.issuer}/auth?client_id=timesheets-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${running.baseUrl}/callback`)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
+      { signal: AbortSignal.timeout(10_000) },
+    );
+    expect(signIn.status).toBe(503);
+    expect(await signIn.text()).toContain('temporarily unavailable');
 
     await proxy.listen();
     await vi.waitFor(async () => expect((await ellen('GET', '/api/timesheets')).status).toBe(200), {
@@ -81,6 +102,7 @@ describe('database outage at run time [postgres]', () => {
     });
     expect((await ellen('GET', '/api/timesheets')).body.items).toHaveLength(1);
     expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(200);
+    expect((await tokenRequest()).status).toBe(200);
   });
 });
 

@@ -2,6 +2,7 @@
 // for validation, the fields at fault. A client mistake is never a 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldError, type Subject } from '../domain/errors.ts';
+import { isDatabaseUnavailable } from '../storage/index.ts';
 import { InvalidTokenError } from './auth.ts';
 import { KeysUnavailableError } from './keys.ts';
 
@@ -62,15 +63,6 @@ export function fieldErrors(
     const field = path.join('.') || part;
     return { field, message: issue.keyword === 'required' ? 'is required' : (issue.message ?? 'is invalid') };
   });
-}
-
-const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03', '08006', '08001', '08003']);
-
-function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && DATABASE_DOWN.has(code)) return true;
-  const message = error instanceof Error ? error.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|database is locked|the database system is/.test(message);
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -16,6 +16,7 @@ import { createProvider, INTERACTION_PATH } from './provider.ts';
 import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
+import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_DESCRIPTION } from './unavailable.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -111,30 +112,56 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         reply.hijack();
         const req = request.raw as IncomingMessage & { originalUrl?: string };
         const res = reply.raw;
-        req.originalUrl = req.url;
-        req.url = req.url!.slice(OIDC_PREFIX.length) || '/';
-        const path = req.url.split('?')[0];
-        if (req.method === 'POST' && path === '/token') {
-          const wait = tokenRequests.hit(await tokenRequester(req.headers.authorization, request.ip));
-          if (wait > 0) {
-            res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
-            res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
-            return;
-          }
+        // Hijacked: a failure here would otherwise leave the request without an answer.
+        try {
+          await handOver(req, res, request.ip);
+        } catch (error) {
+          answerFailure(res, error);
         }
-        // Provider responses bypass Fastify's hooks: give them the same baseline headers.
-        for (const [name, value] of Object.entries(baseline)) res.setHeader(name, value);
-        // A JWT is answered here after the API's checks; anything else goes to the provider's own userinfo.
-        const bearer = bearerCredentials(req.headers.authorization);
-        if (bearer && JWT_SHAPE.test(bearer) && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {
-          void answerUserinfo(bearer, res);
-          return;
-        }
-        void current.callback(req, res);
       });
     },
     { prefix: OIDC_PREFIX },
   );
+
+  /** Hands a request to the provider, after the token endpoint's rate limit and our userinfo for API tokens. */
+  async function handOver(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, ip: string): Promise<void> {
+    // Provider responses bypass Fastify's hooks: give them the same baseline headers.
+    for (const [name, value] of Object.entries(baseline)) res.setHeader(name, value);
+    req.originalUrl = req.url;
+    req.url = req.url!.slice(OIDC_PREFIX.length) || '/';
+    const path = req.url.split('?')[0];
+    if (req.method === 'POST' && path === '/token') {
+      const wait = tokenRequests.hit(await tokenRequester(req.headers.authorization, ip));
+      if (wait > 0) {
+        res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(wait), 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ error: 'invalid_request', error_description: 'too many token requests; retry later' }));
+        return;
+      }
+    }
+    // A JWT is answered here after the API's checks; anything else goes to the provider's own userinfo.
+    const bearer = bearerCredentials(req.headers.authorization);
+    if (bearer && JWT_SHAPE.test(bearer) && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {
+      void answerUserinfo(bearer, res);
+      return;
+    }
+    void current.callback(req, res);
+  }
+
+  /** A provider request that failed outside the provider (which answers its own failures). */
+  function answerFailure(res: ServerResponse, error: unknown): void {
+    const unavailable = isUnavailable(error);
+    app.log.error({ err: error }, unavailable ? 'database unavailable' : 'provider request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(unavailable ? 503 : 500, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...(unavailable ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+    });
+    res.end(JSON.stringify(unavailable ? { error: 'temporarily_unavailable', error_description: UNAVAILABLE_DESCRIPTION } : { error: 'server_error' }));
+  }
 
   async function answerUserinfo(token: string, res: ServerResponse): Promise<void> {
     try {
@@ -146,9 +173,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         res.writeHead(result.status, { 'www-authenticate': result.challenge }).end();
       }
     } catch (error) {
-      app.log.error({ err: error }, 'userinfo failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ error: 'server_error' }));
+      answerFailure(res, error);
     }
   }
 
@@ -190,6 +215,12 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   // The sign-in pages, in their own scope: only they accept form bodies.
   await app.register(async (pages) => {
     await pages.register(formbody, { bodyLimit: 16 * 1024 });
+    pages.setErrorHandler((error, _request, reply) => {
+      if (!isUnavailable(error)) throw error;
+      app.log.error({ err: error }, 'database unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendPage(reply, 503, errorPage('Sign-in is unavailable', UNAVAILABLE_DESCRIPTION));
+    });
     pages.get<{ Params: { uid: string } }>(`${INTERACTION_PATH}/:uid`, async (request, reply) => {
       const interaction = await details(request, reply);
       if (!interaction) return reply;

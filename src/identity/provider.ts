@@ -9,6 +9,7 @@ import { accessTokenClaims, claimNames, userClaims } from './claims.ts';
 import { clientSecretMatches } from './clients.ts';
 import type { KeySet } from './keys.ts';
 import { errorPage, pageSecurityHeaders, signOutPage, signedOutPage } from './pages.ts';
+import { unavailableWhenDown } from './unavailable.ts';
 
 export const INTERACTION_PATH = '/oidc/interaction';
 
@@ -35,6 +36,7 @@ interface TenantAccount {
 export function createProvider({ config, stores, keySet, cookieKeys }: ProviderDeps): Provider {
   const names = claimNames(config);
   const userScopesFor = (roles: readonly string[]) => [...OIDC_USER_SCOPES, ...scopesForRoles(roles)];
+  const users = unavailableWhenDown(stores.users);
 
   const configuration: Configuration = {
     adapter: adapterFactory(stores),
@@ -84,7 +86,7 @@ export function createProvider({ config, stores, keySet, cookieKeys }: ProviderD
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
 
     async findAccount(_ctx, id) {
-      const user = await stores.users.findById(id);
+      const user = await users.findById(id);
       if (!user || user.disabled) return undefined; // disabled users get no new tokens
       const account: TenantAccount = {
         accountId: user.id,
@@ -96,7 +98,7 @@ export function createProvider({ config, stores, keySet, cookieKeys }: ProviderD
 
     async extraTokenClaims(_ctx, token) {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
-      const user = await stores.users.findById(token.accountId);
+      const user = await users.findById(token.accountId);
       return user ? accessTokenClaims(user, names) : undefined;
     },
 
@@ -169,7 +171,7 @@ export function createProvider({ config, stores, keySet, cookieKeys }: ProviderD
             // then the API's user scopes are named, and the grant (loadExistingGrant) narrows them.
             const account = ctx.oidc.entities.Account as unknown as TenantAccount | undefined;
             const accountId = account?.accountId ?? ctx.oidc.session?.accountId;
-            const user = account?.user ?? (accountId ? await stores.users.findById(accountId) : undefined);
+            const user = account?.user ?? (accountId ? await users.findById(accountId) : undefined);
             if (user && !user.disabled) scope = userScopesFor(user.roles).join(' ');
             else if (accountId) scope = OIDC_USER_SCOPES.join(' '); // a gone or disabled account: nothing for the API
             else scope = [...OIDC_USER_SCOPES, ...USER_API_SCOPES].join(' ');

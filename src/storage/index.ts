@@ -20,6 +20,7 @@ export type { EntriesTable } from './schema.ts';
 export { newEntryId, toEntry } from './entries.ts';
 export { normalizeEmail } from './users.ts';
 export { normalizeProjectName } from './projects.ts';
+export { isDatabaseUnavailable } from './unavailable.ts';
 
 export function storesFor(storage: Storage) {
   const { db, dialect } = storage;
