@@ -11,15 +11,17 @@ export function baselineHeaders(https: boolean): Readonly<Record<string, string>
 }
 
 /**
- * An HTML page: its Content-Security-Policy (`directives` plus who may frame it and no <base>),
- * never framed by others, never cached, no referrer, and a browsing context of its own.
+ * An HTML page: its Content-Security-Policy (`directives` plus who may frame it, no <base>, and
+ * Trusted Types: no string ever reaches an HTML or script sink), never framed by others, never
+ * cached, no referrer, a browsing context of its own, and no camera, microphone, location or payment.
  */
 export function htmlPageHeaders(directives: readonly string[], frameAncestors: "'none'" | "'self'"): Record<string, string> {
   return {
-    'content-security-policy': [...directives, `frame-ancestors ${frameAncestors}`, "base-uri 'none'"].join('; '),
+    'content-security-policy': [...directives, `frame-ancestors ${frameAncestors}`, "base-uri 'none'", "require-trusted-types-for 'script'"].join('; '),
     'x-frame-options': frameAncestors === "'self'" ? 'SAMEORIGIN' : 'DENY',
     'referrer-policy': 'no-referrer',
     'cross-origin-opener-policy': 'same-origin',
+    'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
     'cache-control': 'no-store',
     ...NOSNIFF,
   };

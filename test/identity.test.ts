@@ -346,5 +346,11 @@ describe.each(ENGINES)('identity provider [%s]', (engine) => {
     expect(html).not.toContain('<script');
     expect(page.headers.get('x-frame-options')).toBe('DENY');
     expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).toContain("require-trusted-types-for 'script'");
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(page.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

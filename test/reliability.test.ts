@@ -201,10 +201,12 @@ describe('behind TLS [sqlite]', () => {
 
   it('sends Strict-Transport-Security on the API, the provider and the pages', async () => {
     const direct = `http://127.0.0.1:${running.config.port}`;
-    for (const path of ['/healthz', '/api/me', '/oidc/.well-known/openid-configuration', '/theme.css']) {
+    for (const path of ['/healthz', '/api/me', '/oidc/.well-known/openid-configuration', '/theme.css', '/timesheets']) {
       const response = await fetch(`${direct}${path}`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'timesheets.abc-inc.example' } });
       expect(response.headers.get('strict-transport-security'), path).toBe('max-age=31536000; includeSubDomains');
     }
+    // The app's pages: no plain-http request leaves them.
+    expect((await fetch(`${direct}/timesheets`)).headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
     // Behind the trusted proxy the provider publishes https endpoints.
     const discovery = await json(
       await fetch(`${direct}/oidc/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'timesheets.abc-inc.example' } }),

@@ -44,6 +44,7 @@ function cspDirectives(config: Config): string[] {
     // The app's forms are handled by script; nothing is ever posted by the browser itself.
     "form-action 'none'",
     "object-src 'none'",
+    ...(config.publicUrl.startsWith('https:') ? ['upgrade-insecure-requests'] : []),
   ];
 }
 

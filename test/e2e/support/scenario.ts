@@ -49,12 +49,16 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
     it('serves the app with a strict CSP; only /callback may be framed, by our own origin', async () => {
       const home = await fetch(`${running.baseUrl}/timesheets`);
       const csp = home.headers.get('content-security-policy') ?? '';
-      for (const directive of ["script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"]) {
+      for (const directive of ["script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'", "require-trusted-types-for 'script'"]) {
         expect(csp).toContain(directive);
       }
       expect(csp).not.toContain('unsafe');
+      // Served over http here: nothing to upgrade (an https PUBLIC_URL adds upgrade-insecure-requests).
+      expect(csp).not.toContain('upgrade-insecure-requests');
       expect(home.headers.get('x-content-type-options')).toBe('nosniff');
       expect(home.headers.get('cache-control')).toBe('no-store');
+      expect(home.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(home.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
 
       const callback = await fetch(`${running.baseUrl}/callback`);
       expect(callback.headers.get('content-security-policy')).toContain("frame-ancestors 'self'");
