@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { htmlPageHeaders } from '../security-headers.ts';
-import { APP_ROUTES } from './routes.ts';
+import { APP_ROUTES, SIGNED_OUT_STATE } from './routes.ts';
 
 const DIST = new URL('dist/web/', PROJECT_ROOT);
 
@@ -62,7 +62,13 @@ export async function webPlugin(app: FastifyInstance, options: { config: Config 
   };
 
   // The app's own paths: each answers with index.html; the router in the page picks the screen.
-  for (const route of APP_ROUTES) app.get(route, async (_request, reply) => sendIndex(reply, 'app'));
+  for (const route of APP_ROUTES) {
+    app.get<{ Querystring: { state?: string } }>(route, async (request, reply) => {
+      // The logout's landing: nothing the app kept (the last project typed, caches) outlives the session.
+      if (route === '/' && request.query.state === SIGNED_OUT_STATE) reply.header('clear-site-data', '"cache", "storage"');
+      return sendIndex(reply, 'app');
+    });
+  }
   // The one page our own origin may frame: the silent-renewal frame lands here.
   app.get('/callback', async (_request, reply) => sendIndex(reply, 'callback'));
 

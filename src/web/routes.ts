@@ -18,3 +18,9 @@ export function matchRoute(pathname: string): { route: AppRoute; params: Record<
   }
   return undefined;
 }
+
+/**
+ * The `state` the app sends with its logout; the provider hands it back on the home page it returns
+ * to, which then clears what this origin keeps in the browser (Clear-Site-Data).
+ */
+export const SIGNED_OUT_STATE = 'signed-out';

@@ -7,6 +7,7 @@
 // rotated refresh token, the Implicit flow with the silent frame again.
 import * as oauth from 'oauth4webapi';
 import { isLoopbackUrl } from '../../../domain/loopback.ts';
+import { SIGNED_OUT_STATE } from '../../routes.ts';
 import { saveAttempt, takeAttempt, type AttemptSecrets } from './attempt.ts';
 import { codeFlow } from './code-flow.ts';
 import type { RuntimeConfig } from './config.ts';
@@ -230,13 +231,14 @@ export function createAuthClient(config: RuntimeConfig): AuthClient {
       forget(false);
       const { context: { as } } = await ready();
       if (!as.end_session_endpoint) {
-        window.location.assign('/');
+        window.location.assign(`/?state=${SIGNED_OUT_STATE}`);
         return;
       }
       const url = new URL(as.end_session_endpoint);
       url.search = new URLSearchParams({
         client_id: config.clientId,
         post_logout_redirect_uri: `${window.location.origin}/`,
+        state: SIGNED_OUT_STATE,
         ...(idToken ? { id_token_hint: idToken } : {}),
       }).toString();
       window.location.assign(url);
