@@ -242,11 +242,13 @@ describe('the uploader', () => {
     await expect(setup(2).uploader.upload(items(2))).rejects.toThrow(/refuses this client's access tokens/);
   });
 
-  it('retries network errors', async () => {
+  it('retries network errors, then stops the job: the API cannot be reached', async () => {
     const tokens = new TokenSource(async () => ({ access_token: 't' }));
     const delays: number[] = [];
     const uploader = new Uploader({ api: 'http://127.0.0.1:9/api', tokens, retry: { ...DEFAULT_RETRY, retries: 2 }, sleep: async (ms) => void delays.push(ms) });
-    await expect(uploader.upload(items(1))).rejects.toThrow(/not delivered after 3 attempts/);
+    const unreachable = uploader.upload(items(1));
+    await expect(unreachable).rejects.toThrow(SetupError);
+    await expect(unreachable).rejects.toThrow(/cannot reach the API at http:\/\/127\.0\.0\.1:9\/api\/timesheets\/upload .* after 3 attempts/);
     expect(delays).toHaveLength(2);
   });
 });

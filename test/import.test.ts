@@ -175,7 +175,7 @@ describe.each(ENGINES)('the import job [%s]', (engine) => {
     expect(summaryOf(run)).toMatchObject({ rows: 2, created: 1, errors: 1, failures: [{ line: 2, external_id: 'jl-2' }] });
   });
 
-  it('stops with exit code 2 and one clear line for a wrong secret, an unreachable issuer or a secret on the command line', async () => {
+  it('stops with exit code 2 and a clear reason for a wrong secret, an unreachable issuer or API, or a secret on the command line', async () => {
     const csv = file('one.csv', `${HEADER}\nnever-1,carl@abc-inc.example,2026-05-04,Internal,1,\n`);
     const oneLine = (run: CliRun) => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -191,6 +191,12 @@ describe.each(ENGINES)('the import job [%s]', (engine) => {
     expect(nowhere.code).toBe(2);
     expect(nowhere.stderr).toMatch(/cannot reach the issuer .*ECONNREFUSED/);
     oneLine(nowhere);
+
+    // An API that never answers (every retry spent: none here) stops the job instead of failing batch after batch.
+    const noApi = await start([csv, '--retries', '0'], { env: { API_URL: `http://127.0.0.1:${await freePort()}/api` } });
+    expect(noApi.code).toBe(2);
+    expect(noApi.stderr).toMatch(/cannot reach the API at .*ECONNREFUSED.*after 1 attempts: check API_URL/);
+    expect(await imported('never')).toEqual({ rows: 0, ids: 0 });
 
     const flag = await start([csv, '--client-secret', 'demo-import-secret']);
     expect(flag.code).toBe(2);

@@ -316,6 +316,7 @@ export class Uploader {
       const token = await tokens.get();
       let response: Response;
       let failure: string;
+      let unreachable = false;
       let retryAfter: number | undefined;
       try {
         response = await this.#fetch(this.#url, {
@@ -360,8 +361,13 @@ export class Uploader {
         const network = networkReason(error);
         if (!network) throw error;
         failure = network;
+        unreachable = true;
       }
       if (attempt >= retry.retries) {
+        // No answer at all, through every retry: the next batches would only wait as long. Stop.
+        if (unreachable) {
+          throw new SetupError(`cannot reach the API at ${this.#url} (${failure}) after ${retry.retries + 1} attempts: check API_URL or --api`);
+        }
         throw new BatchFailure(`not delivered after ${retry.retries + 1} attempts (last: ${failure})`);
       }
       const delay = retryDelayMs(attempt, retry, retryAfter, this.#options.random);
