@@ -40,3 +40,35 @@ describe('the compiled server (npm start) [sqlite]', () => {
     expect(week.body.items.map((entry: { id: string }) => entry.id)).toEqual([created.body.id]);
   });
 });
+
+describe('timesheets serve --parts (any subset, one process each) [sqlite]', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+  });
+  afterAll(async () => database?.drop());
+
+  /** The status of each path on a server running only `parts`. */
+  async function statuses(parts: string, paths: readonly string[]): Promise<number[]> {
+    const server = await spawnServerProcess({ entry: COMPILED, databaseUrl: database.url, args: ['--parts', parts] });
+    try {
+      return await Promise.all(paths.map(async (path) => (await fetch(`${server.baseUrl}${path}`)).status));
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }
+
+  it('serves only the parts it is given', async () => {
+    const paths = ['/oidc/.well-known/openid-configuration', '/timesheets', '/api/openapi.json'];
+    expect(await statuses('idp,web', paths)).toEqual([200, 200, 404]);
+    expect(await statuses('web', paths)).toEqual([404, 200, 404]);
+    expect(await statuses('idp', paths)).toEqual([200, 404, 404]);
+  });
+
+  it('refuses an unknown part with exit code 2', async () => {
+    await expect(spawnServerProcess({ entry: COMPILED, databaseUrl: database.url, args: ['--parts', 'idp,nope'] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/exited \(code 2\)/) },
+    });
+  });
+});
