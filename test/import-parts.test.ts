@@ -15,6 +15,8 @@ import {
   Uploader,
   type ItemResult,
 } from '../src/cli/import/client.ts';
+import { UsageError } from '../src/cli/command.ts';
+import { importSettings } from '../src/cli/import/command.ts';
 import { runPipeline } from '../src/cli/import/pipeline.ts';
 import { estimate, renderBar, renderLine } from '../src/cli/import/progress.ts';
 import { CsvParser, csvRows, InputError, jsonlRows, MAX_ROW_CHARS, type SourceRow } from '../src/cli/import/read-rows.ts';
@@ -361,5 +363,50 @@ describe('the summary and the progress display', () => {
     expect(renderBar(stats, 8)).toBe('[##------]  25% 500 rows sent · 250 rows/s · 0:06 left');
     expect(renderBar({ ...stats, totalBytes: undefined })).toBe('import 500 rows sent · 250 rows/s');
     expect(renderLine(stats, true)).toMatch(/^import: done: 1000 rows read, 500 sent/);
+  });
+});
+
+describe('the settings', () => {
+  const env = { PUBLIC_URL: 'https://timesheets.abc-inc.example', IMPORT_CLIENT_SECRET: 'a-secret' };
+
+  it("defaults to the system's own API and provider, the environment overrides them, and flags override both", async () => {
+    expect(await importSettings(['rows.csv'], env, false)).toMatchObject({
+      api: 'https://timesheets.abc-inc.example/api',
+      issuer: 'https://timesheets.abc-inc.example/oidc',
+      clientId: 'timesheets-import-job',
+      clientSecret: 'a-secret',
+      resource: { parameter: 'resource', value: 'https://api.abc-inc.example/timesheets' },
+      format: 'csv',
+      progress: 'lines',
+    });
+    const fromEnv = {
+      ...env,
+      API_URL: 'https://api.abc-inc.example/api/',
+      OIDC_ISSUER: 'https://idp.abc-inc.example/',
+      IMPORT_CLIENT_ID: 'env-client',
+      AUTH_RESOURCE_PARAMETER: 'audience',
+    };
+    expect(await importSettings(['rows.jsonl'], fromEnv, true)).toMatchObject({
+      api: 'https://api.abc-inc.example/api',
+      issuer: 'https://idp.abc-inc.example/',
+      clientId: 'env-client',
+      resource: { parameter: 'audience' },
+      format: 'jsonl',
+      progress: 'bar',
+    });
+    const flags = ['rows.jsonl', '--api', 'https://flag.abc-inc.example/api', '--issuer', 'https://flag-idp.abc-inc.example', '--client-id', 'flag-client', '--format', 'csv', '--quiet'];
+    expect(await importSettings(flags, fromEnv, true)).toMatchObject({
+      api: 'https://flag.abc-inc.example/api',
+      issuer: 'https://flag-idp.abc-inc.example',
+      clientId: 'flag-client',
+      format: 'csv',
+      progress: 'off',
+    });
+  });
+
+  it('names every configuration problem on one line', async () => {
+    const settings = importSettings(['rows.csv'], { ...env, PUBLIC_URL: 'ftp://x', API_AUDIENCE: 'not a uri' }, false);
+    await expect(settings).rejects.toThrow(UsageError);
+    await expect(settings).rejects.toThrow(/^invalid configuration: PUBLIC_URL .*; API_AUDIENCE must be an absolute URI[^\n]*$/);
   });
 });

@@ -5,7 +5,7 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MAX_UPLOAD_ENTRIES } from '../../api/index.ts';
-import { loadConfig } from '../../config.ts';
+import { ConfigError, loadConfig, type Config } from '../../config.ts';
 import type { ApiScope } from '../../domain/access.ts';
 import { IMPORT_CLIENT_ID } from '../../identity/index.ts';
 import { UsageError } from '../command.ts';
@@ -108,6 +108,16 @@ async function readSecretFile(file: string): Promise<string> {
   return secret;
 }
 
+/** The system's configuration, whose problems the job reports on one line, as it does every setup error. */
+function configFor(env: Env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`invalid configuration: ${error.problems.join('; ')}`);
+    throw error;
+  }
+}
+
 /** Flags first, then the environment, then the system's own configuration (PUBLIC_URL, OIDC_ISSUER). */
 export async function importSettings(args: readonly string[], env: Env = process.env, isTty = Boolean(process.stderr.isTTY)): Promise<ImportSettings | 'help'> {
   refuseSecretFlag(args);
@@ -120,7 +130,7 @@ export async function importSettings(args: readonly string[], env: Env = process
   const format = values.format ?? (/\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv');
   if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format must be csv or jsonl (got "${format}")`);
 
-  const config = loadConfig(env);
+  const config = configFor(env);
   const read = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
   const api = (values.api ?? read('API_URL') ?? `${config.publicUrl}/api`).replace(/\/+$/, '');
   const issuer = values.issuer ?? config.oidcIssuer;
