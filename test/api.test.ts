@@ -350,6 +350,17 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
         ]),
       );
       for (const id of week) expect((await carl('GET', `/api/timesheets/${id}`)).body.status).toBe('pending');
+      // Her own entry among them: 403 (a manager never decides on her own), naming it; nothing decided.
+      const own = (await maria('POST', '/api/timesheets', entry('2026-07-06', 1))).body.id;
+      const self = await maria('PUT', '/api/approvals', { ids: [...week, own], decision: 'approve' });
+      expect(self.status).toBe(403);
+      expect(self.body.entries).toEqual([{ id: own, message: 'a manager never decides on their own entries' }]);
+      // Rejecting needs a reason, in a batch too.
+      const noReason = await maria('PUT', '/api/approvals', { ids: week, decision: 'reject' });
+      expect(noReason.status).toBe(400);
+      expect(noReason.body.errors).toEqual([{ field: 'reason', message: 'is required to reject' }]);
+      for (const id of week) expect((await carl('GET', `/api/timesheets/${id}`)).body.status).toBe('pending');
+      expect((await maria('GET', `/api/timesheets/${own}`)).body.status).toBe('pending');
 
       const approved = await maria('PUT', '/api/approvals', { ids: week, decision: 'approve' });
       expect(approved.status).toBe(200);

@@ -35,4 +35,5 @@ export const conflict = (message: string, subjects: readonly Subject[] = []) =>
   new DomainError('conflict', message, { subjects });
 export const ruleViolation = (message: string, errors: readonly FieldError[] = []) =>
   new DomainError('rule', message, { errors });
-export const forbidden = (message: string) => new DomainError('forbidden', message);
+export const forbidden = (message: string, subjects: readonly Subject[] = []) =>
+  new DomainError('forbidden', message, { subjects });
