@@ -169,6 +169,19 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
   });
 
   describe('reading your own entries', () => {
+    it('lists the projects time is logged against', async () => {
+      const projects = await ellen('GET', '/api/projects');
+      expect(projects.status).toBe(200);
+      expect(projects.body.items.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['Internal', 'StoreZero']));
+    });
+
+    it('refuses a query field it does not know, naming it', async () => {
+      const unknown = await ellen('GET', '/api/timesheets?form=2026-10-01');
+      expect(unknown.status).toBe(400);
+      expect(unknown.headers.get('content-type')).toBe(PROBLEM);
+      expect(unknown.body.errors).toEqual([{ field: 'form', message: 'is not an accepted field' }]);
+    });
+
     it('lists newest first with a cursor, and filters by date and status', async () => {
       for (const date of ['2026-10-01', '2026-10-02', '2026-10-03']) {
         expect((await carl('POST', '/api/timesheets', entry(date, 1))).status).toBe(201);

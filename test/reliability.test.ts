@@ -19,6 +19,11 @@ describe('health and logs [sqlite]', () => {
   });
   afterAll(async () => running?.stop());
 
+  it('warns at start, as a warning, that the published demo credentials are active', () => {
+    const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((r) => r.level === 40);
+    expect(warnings.map((w) => w.msg)).toContainEqual(expect.stringMatching(/^DEMO MODE: demo credentials .* are active/));
+  });
+
   it('answers liveness and readiness without auth and without leaking configuration', async () => {
     const live = await fetch(`${running.baseUrl}/healthz`);
     expect(live.status).toBe(200);
