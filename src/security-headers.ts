@@ -18,6 +18,13 @@ export function baselineHeaders(https: boolean): Readonly<Record<string, string>
 export function htmlPageHeaders(directives: readonly string[], frameAncestors: "'none'" | "'self'"): Record<string, string> {
   return {
     'content-security-policy': [...directives, `frame-ancestors ${frameAncestors}`, "base-uri 'none'", "require-trusted-types-for 'script'"].join('; '),
+    ...htmlPageHeadersButCsp(frameAncestors),
+  };
+}
+
+/** The same, for a page that brings its own Content-Security-Policy (Swagger UI's, see api/plugin.ts). */
+export function htmlPageHeadersButCsp(frameAncestors: "'none'" | "'self'"): Record<string, string> {
+  return {
     'x-frame-options': frameAncestors === "'self'" ? 'SAMEORIGIN' : 'DENY',
     'referrer-policy': 'no-referrer',
     'cross-origin-opener-policy': 'same-origin',

@@ -504,6 +504,15 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
       const docs = await fetch(`${running.baseUrl}/api/docs/`);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain('swagger');
+      // A page on the app's origin: never framed, nothing from elsewhere, the same headers as the app's pages.
+      const csp = docs.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).not.toMatch(/swagger\.io|unsafe/);
+      expect(docs.headers.get('x-frame-options')).toBe('DENY');
+      expect(docs.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(docs.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(docs.headers.get('permissions-policy')).toBe('camera=(), microphone=(), geolocation=(), payment=()');
     });
 
     it("refuses every person's route to a token holding every scope but the one it states", async () => {

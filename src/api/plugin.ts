@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
+import { htmlPageHeadersButCsp } from '../security-headers.ts';
 import { SCOPE_DESCRIPTIONS, USER_API_SCOPES } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { tokenVerifier } from './auth.ts';
@@ -132,7 +133,17 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
   // The description and the readable docs are public; everything else is guarded.
   await app.register(async (docs) => {
     docs.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
-    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { url: '/api/openapi.json' } as never });
+    // Swagger UI's page: the headers of our other pages, and its own CSP (hashes of its inline
+    // scripts) tightened: never framed, no image from the outside validator (which it is told not to use).
+    docs.addHook('onSend', async (_request, reply) => {
+      if (String(reply.getHeader('content-type')).startsWith('text/html')) reply.headers(htmlPageHeadersButCsp("'none'"));
+    });
+    await docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: true,
+      transformStaticCSP: (csp) => csp.replace("frame-ancestors 'self'", "frame-ancestors 'none'").replace(' validator.swagger.io', ''),
+      uiConfig: { url: '/api/openapi.json', validatorUrl: null } as never,
+    });
   });
 
   await app.register(async (guardedScope) => {
