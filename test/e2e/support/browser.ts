@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { DEMO_PASSWORD } from '../../../src/identity/index.ts';
 
@@ -91,11 +91,15 @@ export async function submitSignInForm(page: Page, email: string): Promise<void>
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
-/** From the signed-out home page, through the provider's sign-in page, back to the greeting. */
-export async function signIn(page: Page, email: string, name: string): Promise<void> {
+/**
+ * From the signed-out home page, through the provider's sign-in page (checked like the app's own
+ * screens when `checkSignInPage`), back to the greeting.
+ */
+export async function signIn(page: Page, email: string, name: string, { checkSignInPage = false } = {}): Promise<void> {
   await page.goto('/');
   await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.waitForURL(/\/oidc\/interaction\//);
+  if (checkSignInPage) await checkScreen(page, 'sign-in');
   await submitSignInForm(page, email);
   await page.getByRole('heading', { level: 1, name: new RegExp(`, ${name}$`) }).waitFor();
 }
@@ -105,7 +109,7 @@ interface PageGlobals {
   readonly localStorage: Record<string, string>;
   readonly sessionStorage: Record<string, string>;
   readonly indexedDB: { databases(): Promise<{ name?: string }[]> };
-  readonly document: { readonly cookie: string };
+  readonly document: { readonly cookie: string; readonly documentElement: { readonly scrollWidth: number }; readonly activeElement: unknown };
 }
 
 /** Everything script on the page can read back: Web Storage, IndexedDB and readable cookies. */
@@ -132,16 +136,31 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 }
 
 /**
- * Checks a screen (axe-core), and when E2E_SCREENSHOTS names a folder, saves it at desktop and
- * phone width for people to look at.
+ * Checks a screen at desktop and at phone width: axe-core finds nothing serious, and at phone width
+ * nothing is wider than the screen (no sideways scrolling). When E2E_SCREENSHOTS names a folder,
+ * saves both for people to look at.
  */
 export async function checkScreen(page: Page, name: string): Promise<void> {
-  await expectAccessible(page, name);
   const folder = process.env.E2E_SCREENSHOTS;
-  if (!folder) return;
-  mkdirSync(folder, { recursive: true });
-  await page.screenshot({ path: path.join(folder, `${name}-desktop.png`), fullPage: true });
+  if (folder) mkdirSync(folder, { recursive: true });
+  await expectAccessible(page, name);
+  if (folder) await page.screenshot({ path: path.join(folder, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
-  await page.screenshot({ path: path.join(folder, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize(DESKTOP);
+  try {
+    await expectAccessible(page, `${name} at phone width`);
+    const width = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth);
+    expect(width, `${name}: page width at phone width`).toBeLessThanOrEqual(PHONE.width);
+    if (folder) await page.screenshot({ path: path.join(folder, `${name}-phone.png`), fullPage: true });
+  } finally {
+    await page.setViewportSize(DESKTOP);
+  }
+}
+
+/** Presses Tab until `target` has the focus, as someone without a mouse would; fails if it never does. */
+export async function tabTo(page: Page, target: Locator, within = 60): Promise<void> {
+  for (let presses = 0; presses <= within; presses++) {
+    if (await target.evaluate((element) => element === (globalThis as unknown as PageGlobals).document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${target} is not reachable with ${within} presses of Tab`);
 }

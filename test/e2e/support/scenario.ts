@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoWeekOf, weekRange } from '../../../src/domain/week.ts';
 import { startSystem, type RunningSystem } from '../../support/system.ts';
-import { checkScreen, launchChromium, readableStorage, signIn, submitSignInForm, Visitor } from './browser.ts';
+import { checkScreen, launchChromium, readableStorage, signIn, submitSignInForm, tabTo, Visitor } from './browser.ts';
 
 const AUDIENCE = 'https://api.abc-inc.example/timesheets';
 const ELLEN = { email: 'ellen@abc-inc.example', name: 'Ellen Employee' };
@@ -90,7 +90,7 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
     });
 
     it('signs an employee in: greeting, navigation by scope, a clean address bar, no token in storage', async () => {
-      await signIn(ellen.page, ELLEN.email, ELLEN.name);
+      await signIn(ellen.page, ELLEN.email, ELLEN.name, { checkSignInPage: true });
       const { page } = ellen;
       expect(page.url()).toBe(`${running.baseUrl}/`); // the code or the fragment is gone
       for (const name of ['My Timesheets', 'Profile']) await link(page, name).waitFor();
@@ -158,6 +158,31 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
       const csv = await readFile(await (await download).path(), 'utf8');
       expect(csv).toContain('Checkout redesign');
       expect(csv).not.toContain('Marathon');
+    }, STORY_TIMEOUT);
+
+    it('logs and deletes time with the keyboard alone', async () => {
+      const { page } = ellen; // on My Timesheets, this week
+      await tabTo(page, page.getByRole('button', { name: /^Add entry for Tuesday/ }));
+      await page.keyboard.press('Enter');
+      await heading(page, 'New entry').waitFor();
+      await tabTo(page, page.getByLabel('Hours'));
+      await page.keyboard.type('2');
+      await tabTo(page, page.getByLabel('Project'));
+      await page.keyboard.type('Internal'); // a focused list picks the option typed
+      await tabTo(page, page.getByLabel('Notes'));
+      await page.keyboard.type('Typed, not clicked');
+      await tabTo(page, button(page, 'Save'));
+      await page.keyboard.press('Enter');
+      const row = entryRow(page, 'Typed, not clicked');
+      await row.getByText('Pending', { exact: true }).waitFor();
+      expect(await row.textContent()).toContain('Internal');
+      // Delete asks first: both presses from the keyboard.
+      for (let press = 0; press < 2; press++) {
+        await tabTo(page, button(row, 'Delete'));
+        await page.keyboard.press('Enter');
+      }
+      await page.getByRole('status').filter({ hasText: 'Deleted the Internal entry' }).waitFor();
+      expect(await row.count()).toBe(0);
     }, STORY_TIMEOUT);
 
     it('keeps the session across a reload and in a new tab, without asking again', async () => {
