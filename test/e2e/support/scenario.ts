@@ -339,6 +339,34 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
       await page.getByRole('heading', { level: 1, name: /, Ellen Employee$/ }).waitFor();
     }, STORY_TIMEOUT);
 
+    it('keeps what was typed when the session ends before Save, for after signing in again', async () => {
+      const { page } = ellen; // signed in again by the previous story
+      await link(page, 'My Timesheets').click();
+      await button(page, 'New entry').click();
+      await heading(page, 'New entry').waitFor();
+      await page.getByLabel('Project').selectOption('Internal');
+      await page.getByLabel('Hours').fill('3');
+      await page.getByLabel('Notes').fill('Typed before the session ended');
+      // Ellen is disabled meanwhile: the provider refuses the next renewal, and the session ends.
+      const users = running.system.database.stores.users;
+      await users.setDisabled(ELLEN.email, true);
+      try {
+        await page.clock.fastForward('11:00');
+        await heading(page, 'Your session has ended').waitFor();
+      } finally {
+        await users.setDisabled(ELLEN.email, false);
+      }
+      await button(page, 'Log in').click(); // her provider session is still there: straight back
+      await heading(page, 'New entry').waitFor();
+      await page.getByText('What you typed before signing in again is back').waitFor();
+      expect(await page.getByLabel('Notes').inputValue()).toBe('Typed before the session ended');
+      expect(await page.getByLabel('Hours').inputValue()).toBe('3');
+      expect(await page.getByLabel('Project').inputValue()).toBe('Internal');
+      await button(page, 'Save').click();
+      await entryRow(page, 'Typed before the session ended').getByText('Pending', { exact: true }).waitFor();
+      expect(JSON.parse(await readableStorage(page))).toMatchObject({ session: [] });
+    }, STORY_TIMEOUT);
+
     it('loaded nothing from another origin and broke no Content Security Policy rule', () => {
       for (const visitor of [ellen, maria]) {
         expect(visitor.foreignRequests).toEqual([]);

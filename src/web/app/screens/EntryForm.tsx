@@ -1,7 +1,7 @@
 // New entry and Edit entry. Fast to fill: the date defaults to the day clicked (or today), the
 // project to the last one used. Errors, ours or the API's, appear next to their field, and what
 // was typed is never lost. Saving a rejected entry sends it for approval again.
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { CHANGEABLE_STATUSES, HOURS_STEP, hoursProblem, MAX_HOURS_PER_DAY, MAX_NOTES_LENGTH } from '../../../domain/entries.ts';
 import { isCalendarDate, isoWeekOf } from '../../../domain/week.ts';
 import { ApiError } from '../api/http.ts';
@@ -22,6 +22,27 @@ const FIELDS: readonly Field[] = ['date', 'project', 'hours', 'notes'];
 
 /** Not a token: only the name of the project last logged, to preselect it next time. */
 const LAST_PROJECT_KEY = 'abc-timesheets:last-project';
+/**
+ * Not a token either: what was typed when the session ended, for this tab only, until the same form
+ * opens again after signing in (logging out clears it with the rest of the site's data).
+ */
+const DRAFT_KEY = 'abc-timesheets:unsaved-entry';
+
+function keepDraft(path: string, values: Values): void {
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ path, values }));
+}
+
+/** The draft kept for this form, if any; it is taken once (see the effect that forgets it). */
+function draftFor(path: string): Values | undefined {
+  try {
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as { path?: unknown; values?: Record<string, unknown> } | null;
+    if (draft?.path !== path || !draft.values) return undefined;
+    const values = draft.values;
+    return FIELDS.every((field) => typeof values[field] === 'string') ? (values as Values) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function EntryForm({ id }: { id?: string }) {
   const { api } = useServices();
@@ -87,9 +108,24 @@ function validate(values: Values): Errors {
 }
 
 function EntryFields({ projects, entry, initialDate }: { projects: readonly Project[]; entry?: Entry; initialDate: string | null }) {
-  const { api } = useServices();
+  const { api, auth } = useServices();
+  const { pathname, query } = useLocation();
+  const here = query.size ? `${pathname}?${query}` : pathname;
   const [initial] = useState<Values>(() => initialValues(projects, entry, initialDate));
-  const [values, setValues] = useState<Values>(initial);
+  const [restored] = useState(() => draftFor(here));
+  const [values, setValues] = useState<Values>(restored ?? initial);
+  const typed = useRef(values);
+  typed.current = values;
+  useEffect(() => {
+    sessionStorage.removeItem(DRAFT_KEY);
+    // The session ending (a renewal refused) replaces this form with the sign-in notice: keep what
+    // was typed for when the same form opens again after signing in.
+    return () => {
+      const state = auth.getState();
+      const changed = FIELDS.some((field) => typed.current[field] !== initial[field]);
+      if (state.status === 'signed-out' && state.expired && changed) keepDraft(here, typed.current);
+    };
+  }, [auth, here, initial]);
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string>();
   const [saving, setSaving] = useState(false);
@@ -166,6 +202,11 @@ function EntryFields({ projects, entry, initialDate }: { projects: readonly Proj
         <div className="alert alert-error" role="alert" tabIndex={-1}>
           {formError}
         </div>
+      )}
+      {restored && (
+        <p className="alert alert-success" role="status">
+          What you typed before signing in again is back. Check it, then Save.
+        </p>
       )}
       <div className="form-row">
         <div className="field">
