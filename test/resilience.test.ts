@@ -1,5 +1,6 @@
 // The system under failure: the database going away and coming back, and a graceful shutdown
 // under write load in a real server process.
+import { request as httpRequest } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_IMPORT_SECRET } from '../src/identity/index.ts';
@@ -148,15 +149,44 @@ async function writesSurvive(interrupt: (server: ServerProcess) => Promise<void>
   }
 }
 
+/** A POST whose headers and first bytes are sent now; `finish` sends the rest and resolves with the status. */
+async function halfSentWrite(server: ServerProcess): Promise<{ finish(): Promise<number | 'no answer'> }> {
+  const token = await userToken(server, 'carl@abc-inc.example');
+  const body = JSON.stringify({ date: '2025-12-01', project: 'Internal', hours: 1 });
+  const request = httpRequest(`${server.baseUrl}/api/timesheets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const answered = new Promise<number | 'no answer'>((resolve) => {
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 'no answer');
+    });
+    request.on('error', () => resolve('no answer'));
+  });
+  request.write(body.slice(0, 10));
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the server has read the headers
+  return {
+    async finish() {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the shutdown is under way meanwhile
+      request.end(body.slice(10));
+      return answered;
+    },
+  };
+}
+
 describe('shutdown and crash under write load [sqlite]', () => {
   it('stops readiness at once on SIGTERM, finishes in-flight requests, exits 0 and loses no acknowledged write', async () => {
     await writesSurvive(async (server) => {
+      // One request surely in flight: its headers are in, half its body is still to come.
+      const slow = await halfSentWrite(server);
       server.child.kill('SIGTERM');
       // Readiness turns false as soon as the signal is handled (503, then no listener at all).
       await vi.waitFor(
         async () => expect(await fetch(`${server.baseUrl}/readyz`).then((r) => r.status, () => 'refused')).not.toBe(200),
         { timeout: 3000, interval: 100, message: 'readiness stayed on after SIGTERM' },
       );
+      expect(await slow.finish()).toBe(201);
       expect(await Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))])).toBe(0);
     });
   });
