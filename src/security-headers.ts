@@ -1,6 +1,7 @@
 // The security headers, defined once for every kind of response: all of Fastify's (a hook in
 // server.ts), the embedded provider's raw responses (which bypass Fastify's hooks), and the HTML
 // pages, the web app's and the provider's own.
+import { CSP_REPORT_PATH } from './csp-reports.ts';
 
 const NOSNIFF = { 'x-content-type-options': 'nosniff' } as const;
 const HSTS = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' } as const;
@@ -17,7 +18,16 @@ export function baselineHeaders(https: boolean): Readonly<Record<string, string>
  */
 export function htmlPageHeaders(directives: readonly string[], frameAncestors: "'none'" | "'self'"): Record<string, string> {
   return {
-    'content-security-policy': [...directives, `frame-ancestors ${frameAncestors}`, "base-uri 'none'", "require-trusted-types-for 'script'"].join('; '),
+    'content-security-policy': [
+      ...directives,
+      `frame-ancestors ${frameAncestors}`,
+      "base-uri 'none'",
+      "require-trusted-types-for 'script'",
+      // Violations are reported (csp-reports.ts): report-to, and report-uri for browsers without it.
+      'report-to csp-endpoint',
+      `report-uri ${CSP_REPORT_PATH}`,
+    ].join('; '),
+    'reporting-endpoints': `csp-endpoint="${CSP_REPORT_PATH}"`,
     ...htmlPageHeadersButCsp(frameAncestors),
   };
 }

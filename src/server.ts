@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Config } from './config.ts';
+import { cspReportRoutes } from './csp-reports.ts';
 import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
 import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
 import { loggerOptions } from './logging.ts';
@@ -113,6 +114,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
 
     if (config.parts.has('web')) await app.register(webPlugin, { config });
 
+    await app.register(cspReportRoutes);
     const theme = await readFile(THEME_CSS);
     app.get('/theme.css', async (_request, reply) =>
       reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(theme),

@@ -24,6 +24,30 @@ describe('health and logs [sqlite]', () => {
     expect(warnings.map((w) => w.msg)).toContainEqual(expect.stringMatching(/^DEMO MODE: demo credentials .* are active/));
   });
 
+  it('logs what browsers report the Content Security Policy blocked, without query strings or fragments', async () => {
+    const base = running.baseUrl;
+    const report = (type: string, body: unknown) =>
+      fetch(`${base}/csp-reports`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify(body) });
+    const batch = [
+      {
+        type: 'csp-violation',
+        url: `${base}/callback`,
+        body: { documentURL: `${base}/callback?code=the-code#state=s`, blockedURL: 'https://elsewhere.example/x.js?token=t0k3n', effectiveDirective: 'script-src-elem' },
+      },
+    ];
+    expect((await report('application/reports+json', batch)).status).toBe(204);
+    const legacy = { 'csp-report': { 'document-uri': `${base}/timesheets`, 'blocked-uri': 'inline', 'violated-directive': 'style-src' } };
+    expect((await report('application/csp-report', legacy)).status).toBe(204);
+    expect((await report('application/json', legacy)).status).toBe(415);
+
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; cspViolation?: unknown }).filter((r) => r.cspViolation);
+    expect(logged.map((r) => [r.level, r.cspViolation])).toEqual([
+      [40, { directive: 'script-src-elem', blocked: 'https://elsewhere.example/x.js', page: `${base}/callback` }],
+      [40, { directive: 'style-src', blocked: 'inline', page: `${base}/timesheets` }],
+    ]);
+    for (const secret of ['the-code', 'state=s', 't0k3n']) expect(lines.join('\n')).not.toContain(secret);
+  });
+
   it('answers liveness and readiness without auth and without leaking configuration', async () => {
     const live = await fetch(`${running.baseUrl}/healthz`);
     expect(live.status).toBe(200);

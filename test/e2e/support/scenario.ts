@@ -49,9 +49,10 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
     it('serves the app with a strict CSP; only /callback may be framed, by our own origin', async () => {
       const home = await fetch(`${running.baseUrl}/timesheets`);
       const csp = home.headers.get('content-security-policy') ?? '';
-      for (const directive of ["script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'", "require-trusted-types-for 'script'"]) {
+      for (const directive of ["script-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'", "require-trusted-types-for 'script'", 'report-to csp-endpoint']) {
         expect(csp).toContain(directive);
       }
+      expect(home.headers.get('reporting-endpoints')).toBe('csp-endpoint="/csp-reports"');
       expect(csp).not.toContain('unsafe');
       // Served over http here: nothing to upgrade (an https PUBLIC_URL adds upgrade-insecure-requests).
       expect(csp).not.toContain('upgrade-insecure-requests');
