@@ -6,9 +6,9 @@ import { unavailableWhenDown } from './unavailable.ts';
 /** Models redeemed once; a second redemption revokes everything issued from the same grant. */
 const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
-export function adapterFactory(stores: Stores) {
-  const oidc = unavailableWhenDown(stores.oidc);
-  const clients = unavailableWhenDown(stores.clients);
+export function adapterFactory(stores: Stores, reportUnavailable: (cause: unknown) => void) {
+  const oidc = unavailableWhenDown(stores.oidc, reportUnavailable);
+  const clients = unavailableWhenDown(stores.clients, reportUnavailable);
   return class DatabaseAdapter implements Adapter {
     readonly model: string;
     constructor(model: string) {

@@ -16,7 +16,7 @@ import { createProvider, INTERACTION_PATH } from './provider.ts';
 import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
 import { verifyAgainstNothing, verifyPassword } from './passwords.ts';
 import { loginThrottle } from './throttle.ts';
-import { isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_DESCRIPTION } from './unavailable.ts';
+import { isReportedUnavailable, isUnavailable, RETRY_AFTER_SECONDS, UNAVAILABLE_DESCRIPTION } from './unavailable.ts';
 import { apiTokenUserinfo } from './userinfo.ts';
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -59,7 +59,8 @@ const EXPIRED_ROW_GRACE_MS = 60 * 60 * 1000;
 export async function identityPlugin(app: FastifyInstance, options: IdentityOptions): Promise<IdentityHandle> {
   const { config, stores, cookieKeys } = options;
   const build = (keySet: KeySet) => {
-    const provider = createProvider({ config, stores, keySet, cookieKeys });
+    const reportUnavailable = (cause: unknown) => app.log.error({ err: cause }, 'database unavailable');
+    const provider = createProvider({ config, stores, keySet, cookieKeys, reportUnavailable });
     provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'identity provider error'));
     return { provider, keySet, callback: provider.callback() };
   };
@@ -150,7 +151,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
   /** A provider request that failed outside the provider (which answers its own failures). */
   function answerFailure(res: ServerResponse, error: unknown): void {
     const unavailable = isUnavailable(error);
-    app.log.error({ err: error }, unavailable ? 'database unavailable' : 'provider request failed');
+    if (!isReportedUnavailable(error)) app.log.error({ err: error }, unavailable ? 'database unavailable' : 'provider request failed');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -217,7 +218,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
     await pages.register(formbody, { bodyLimit: 16 * 1024 });
     pages.setErrorHandler((error, _request, reply) => {
       if (!isUnavailable(error)) throw error;
-      app.log.error({ err: error }, 'database unavailable');
+      if (!isReportedUnavailable(error)) app.log.error({ err: error }, 'database unavailable');
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return sendPage(reply, 503, errorPage('Sign-in is unavailable', UNAVAILABLE_DESCRIPTION));
     });

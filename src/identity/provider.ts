@@ -23,6 +23,8 @@ export interface ProviderDeps {
   readonly stores: Stores;
   readonly keySet: KeySet;
   readonly cookieKeys: readonly string[];
+  /** Told when the database is away while the provider answers a request (it then answers 503). */
+  readonly reportUnavailable: (cause: unknown) => void;
 }
 
 /** An account as the provider sees it, carrying the user for our own hooks. */
@@ -33,13 +35,13 @@ interface TenantAccount {
   claims: (use: string, scope: string) => { sub: string; [claim: string]: unknown };
 }
 
-export function createProvider({ config, stores, keySet, cookieKeys }: ProviderDeps): Provider {
+export function createProvider({ config, stores, keySet, cookieKeys, reportUnavailable }: ProviderDeps): Provider {
   const names = claimNames(config);
   const userScopesFor = (roles: readonly string[]) => [...OIDC_USER_SCOPES, ...scopesForRoles(roles)];
-  const users = unavailableWhenDown(stores.users);
+  const users = unavailableWhenDown(stores.users, reportUnavailable);
 
   const configuration: Configuration = {
-    adapter: adapterFactory(stores),
+    adapter: adapterFactory(stores, reportUnavailable),
     jwks: keySet.jwks as Configuration['jwks'],
     cookies: {
       keys: [...cookieKeys],

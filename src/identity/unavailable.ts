@@ -16,13 +16,21 @@ function temporarilyUnavailable(cause: unknown): Error {
   });
 }
 
-/** The database being away, as it failed or as unavailableWhenDown turned it. */
-export function isUnavailable(error: unknown): boolean {
-  return isDatabaseUnavailable(error) || (error instanceof errors.OIDCProviderError && error.error === 'temporarily_unavailable');
+/** A failure unavailableWhenDown turned into temporarily_unavailable (and reported then). */
+export function isReportedUnavailable(error: unknown): boolean {
+  return error instanceof errors.OIDCProviderError && error.error === 'temporarily_unavailable';
 }
 
-/** `store` whose methods fail with temporarily_unavailable when the database is away. */
-export function unavailableWhenDown<Store extends object>(store: Store): Store {
+/** The database being away, as it failed or as unavailableWhenDown turned it. */
+export function isUnavailable(error: unknown): boolean {
+  return isDatabaseUnavailable(error) || isReportedUnavailable(error);
+}
+
+/**
+ * `store` whose methods fail with temporarily_unavailable when the database is away, after handing
+ * the cause to `report` (oidc-provider logs nothing of an error it may show to clients).
+ */
+export function unavailableWhenDown<Store extends object>(store: Store, report: (cause: unknown) => void): Store {
   return new Proxy(store, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
@@ -31,7 +39,9 @@ export function unavailableWhenDown<Store extends object>(store: Store): Store {
         try {
           return await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
         } catch (error) {
-          throw isDatabaseUnavailable(error) ? temporarilyUnavailable(error) : error;
+          if (!isDatabaseUnavailable(error)) throw error;
+          report(error);
+          throw temporarilyUnavailable(error);
         }
       };
     },
