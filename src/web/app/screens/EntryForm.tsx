@@ -23,22 +23,24 @@ const FIELDS: readonly Field[] = ['date', 'project', 'hours', 'notes'];
 /** Not a token: only the name of the project last logged, to preselect it next time. */
 const LAST_PROJECT_KEY = 'abc-timesheets:last-project';
 /**
- * Not a token either: what was typed when the session ended, for this tab only, until the same form
- * opens again after signing in (logging out clears it with the rest of the site's data).
+ * Not a token either: what a person typed when their session ended, for this tab only, until the
+ * same form opens again for the same person after signing in (logging out clears it with the rest
+ * of the site's data; someone else signing in never sees it).
  */
 const DRAFT_KEY = 'abc-timesheets:unsaved-entry';
 
-function keepDraft(path: string, values: Values): void {
-  sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ path, values }));
+interface Draft {
+  readonly sub: string;
+  readonly path: string;
+  readonly values: Values;
 }
 
-/** The draft kept for this form, if any; it is taken once (see the effect that forgets it). */
-function draftFor(path: string): Values | undefined {
+function readDraft(): Draft | undefined {
   try {
-    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as { path?: unknown; values?: Record<string, unknown> } | null;
-    if (draft?.path !== path || !draft.values) return undefined;
-    const values = draft.values;
-    return FIELDS.every((field) => typeof values[field] === 'string') ? (values as Values) : undefined;
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as Partial<Draft> | null;
+    const values = draft?.values as Record<string, unknown> | undefined;
+    if (typeof draft?.sub !== 'string' || typeof draft.path !== 'string' || !values) return undefined;
+    return FIELDS.every((field) => typeof values[field] === 'string') ? (draft as Draft) : undefined;
   } catch {
     return undefined;
   }
@@ -109,23 +111,34 @@ function validate(values: Values): Errors {
 
 function EntryFields({ projects, entry, initialDate }: { projects: readonly Project[]; entry?: Entry; initialDate: string | null }) {
   const { api, auth } = useServices();
-  const { pathname, query } = useLocation();
-  const here = query.size ? `${pathname}?${query}` : pathname;
+  const { here } = useLocation();
+  // The form shows only while someone is signed in; their subject is kept for when they no longer are.
+  const [sub] = useState(() => {
+    const state = auth.getState();
+    return state.status === 'signed-in' ? state.user.sub : '';
+  });
   const [initial] = useState<Values>(() => initialValues(projects, entry, initialDate));
-  const [restored] = useState(() => draftFor(here));
+  const [restored] = useState(() => {
+    const draft = readDraft();
+    return draft?.sub === sub && draft.path === here ? draft.values : undefined;
+  });
   const [values, setValues] = useState<Values>(restored ?? initial);
   const typed = useRef(values);
   typed.current = values;
   useEffect(() => {
-    sessionStorage.removeItem(DRAFT_KEY);
+    // Taken once it is back; a draft of someone else's is dropped; another form's stays for it.
+    const draft = readDraft();
+    if (restored || (draft && draft.sub !== sub)) sessionStorage.removeItem(DRAFT_KEY);
     // The session ending (a renewal refused) replaces this form with the sign-in notice: keep what
-    // was typed for when the same form opens again after signing in.
+    // was typed for when the same person opens the same form again after signing in.
     return () => {
       const state = auth.getState();
       const changed = FIELDS.some((field) => typed.current[field] !== initial[field]);
-      if (state.status === 'signed-out' && state.expired && changed) keepDraft(here, typed.current);
+      if (state.status === 'signed-out' && state.expired && changed) {
+        sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ sub, path: here, values: typed.current } satisfies Draft));
+      }
     };
-  }, [auth, here, initial]);
+  }, [auth, here, initial, restored, sub]);
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string>();
   const [saving, setSaving] = useState(false);

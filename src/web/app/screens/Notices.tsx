@@ -5,8 +5,7 @@ import { useServices } from '../ui/services.tsx';
 
 export function SignInRequired({ expired }: { expired: boolean }) {
   const { auth } = useServices();
-  const { pathname, query } = useLocation();
-  const here = query.size ? `${pathname}?${query}` : pathname;
+  const { here } = useLocation();
   return (
     <Page title={expired ? 'Session ended' : 'Log in'} heading={expired ? 'Your session has ended' : 'Log in to continue'}>
       <div className="card narrow">

@@ -27,11 +27,12 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   notify();
 }
 
-export function useLocation(): { pathname: string; query: URLSearchParams } {
+/** Where the app is; `here` (path and query) is what signing in returns to. */
+export function useLocation(): { pathname: string; query: URLSearchParams; here: string } {
   const path = useSyncExternalStore(subscribe, currentPath);
   return useMemo(() => {
     const url = new URL(path, window.location.origin);
-    return { pathname: url.pathname, query: url.searchParams };
+    return { pathname: url.pathname, query: url.searchParams, here: url.search ? path : url.pathname };
   }, [path]);
 }
 
