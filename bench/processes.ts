@@ -27,7 +27,7 @@ export function startSystemProcess(
     databaseUrl,
     nodeFlags,
     args: ['--parts', 'idp,api'],
-    // Tokens must outlive the run; warnings are shown; every other setting is the default.
+    // Tokens must outlive the run; the log (stdout, dropped) is quiet; every other setting is the default.
     env: { ACCESS_TOKEN_TTL: '3600', LOG_LEVEL: 'warn' },
     stderr: 'inherit',
     readyWithinMs: 60_000,

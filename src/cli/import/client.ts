@@ -75,6 +75,9 @@ export function networkReason(error: unknown): string | undefined {
   return error.message;
 }
 
+/** Network failures where no connection to the API was made at all. */
+const NO_CONNECTION = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 // ---- the issuer -------------------------------------------------------------------------------
 
 export interface Token {
@@ -361,7 +364,8 @@ export class Uploader {
         const network = networkReason(error);
         if (!network) throw error;
         failure = network;
-        unreachable = true;
+        // No connection at all; a timeout or an answer cut short may mean the batch was stored.
+        unreachable = NO_CONNECTION.has(network);
       }
       if (attempt >= retry.retries) {
         // No answer at all, through every retry: the next batches would only wait as long. Stop.

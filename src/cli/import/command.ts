@@ -37,6 +37,9 @@ Options:
   --json                      print the summary as JSON
   --quiet                     no progress on standard error
 
+The token names the API as API_AUDIENCE (default https://api.abc-inc.example/timesheets) with the
+parameter AUTH_RESOURCE_PARAMETER says (resource, or audience for Auth0), as the server's settings do.
+
 Exit codes: 0 every row created or already present, 1 some rows failed, 2 usage or configuration error.`;
 
 const OPTIONS = {
