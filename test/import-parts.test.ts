@@ -21,6 +21,7 @@ import { runPipeline } from '../src/cli/import/pipeline.ts';
 import { estimate, renderBar, renderLine } from '../src/cli/import/progress.ts';
 import { CsvParser, csvRows, InputError, jsonlRows, MAX_ROW_CHARS, type SourceRow } from '../src/cli/import/read-rows.ts';
 import { buildSummary, formatSummary, Tally } from '../src/cli/import/summary.ts';
+import { freePort } from './support/free-port.ts';
 
 const parse = (text: string, chunk = text.length) => {
   const parser = new CsvParser();
@@ -247,11 +248,23 @@ describe('the uploader', () => {
   it('retries network errors, then stops the job: the API cannot be reached', async () => {
     const tokens = new TokenSource(async () => ({ access_token: 't' }));
     const delays: number[] = [];
-    const uploader = new Uploader({ api: 'http://127.0.0.1:9/api', tokens, retry: { ...DEFAULT_RETRY, retries: 2 }, sleep: async (ms) => void delays.push(ms) });
+    const api = `http://127.0.0.1:${await freePort()}/api`; // nothing listens there
+    const uploader = new Uploader({ api, tokens, retry: { ...DEFAULT_RETRY, retries: 2 }, sleep: async (ms) => void delays.push(ms) });
     const unreachable = uploader.upload(items(1));
     await expect(unreachable).rejects.toThrow(SetupError);
-    await expect(unreachable).rejects.toThrow(/cannot reach the API at http:\/\/127\.0\.0\.1:9\/api\/timesheets\/upload .* after 3 attempts/);
+    await expect(unreachable).rejects.toThrow(`cannot reach the API at ${api}/timesheets/upload (ECONNREFUSED) after 3 attempts`);
     expect(delays).toHaveLength(2);
+    // A connection made but no answer in time is not "unreachable": the batch fails, the job goes on.
+    const slow = new Uploader({
+      api: 'http://127.0.0.1:9/api',
+      tokens,
+      retry: { ...DEFAULT_RETRY, retries: 1 },
+      sleep: async () => {},
+      fetch: async () => {
+        throw new DOMException('timed out', 'TimeoutError');
+      },
+    });
+    await expect(slow.upload(items(1))).rejects.toThrow(BatchFailure);
   });
 });
 

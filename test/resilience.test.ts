@@ -9,6 +9,7 @@ import { apiClient, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { spawnServerProcess, type ServerProcess } from './support/server-process.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
+import { UserAgent } from './support/user-agent.ts';
 
 /** A TCP hop in front of PostgreSQL that the test can cut and restore, as a network failure would. */
 function tcpProxy(targetPort: number) {
@@ -49,13 +50,14 @@ describe('database outage at run time [postgres]', () => {
   let running: RunningSystem;
   let database: TestDatabase;
   const proxy = tcpProxy(5432);
+  const logs: string[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     await proxy.listen();
     const proxied = new URL(database.url);
     proxied.port = String(proxy.port);
-    running = await startSystem('postgres', { database: { url: proxied.href, drop: database.drop } });
+    running = await startSystem('postgres', { database: { url: proxied.href, drop: database.drop }, logStream: { write: (line) => void logs.push(line) } });
   });
   afterAll(async () => running?.stop());
 
@@ -63,6 +65,14 @@ describe('database outage at run time [postgres]', () => {
     const token = await userToken(running, 'ellen@abc-inc.example');
     const ellen = apiClient(running.baseUrl, token);
     expect((await ellen('POST', '/api/timesheets', { date: '2026-01-05', project: 'Internal', hours: 2 })).status).toBe(201);
+
+    // A sign-in under way: its page was shown before the database went away.
+    const browser = new UserAgent();
+    const started = await browser.request(
+      `${running.issuer}/auth?client_id=timesheets-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${running.baseUrl}/callback`)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`,
+    );
+    const signInPage = new URL(started.headers.get('location')!, running.issuer).href;
+    expect((await browser.request(signInPage)).status).toBe(200);
 
     await proxy.cut();
     const list = await ellen('GET', '/api/timesheets');
@@ -75,6 +85,7 @@ describe('database outage at run time [postgres]', () => {
     expect((await fetch(`${running.baseUrl}/readyz`)).status).toBe(503);
     expect((await fetch(`${running.baseUrl}/healthz`)).status).toBe(200);
     // The provider answers too, at once: a machine's token request, a browser's sign-in.
+    const logsBeforeProvider = logs.length;
     const tokenRequest = () =>
       fetch(`${running.issuer}/token`, {
         method: 'POST',
@@ -94,6 +105,12 @@ describe('database outage at run time [postgres]', () => {
     );
     expect(signIn.status).toBe(503);
     expect(await signIn.text()).toContain('temporarily unavailable');
+    const pageNow = await browser.request(signInPage);
+    expect(pageNow.status).toBe(503);
+    expect(await pageNow.text()).toContain('Sign-in is unavailable');
+    // Each of the provider's three is in the log as an error, with its cause.
+    const unavailable = logs.slice(logsBeforeProvider).map((line) => JSON.parse(line) as { level: number; msg: string; err?: unknown });
+    expect(unavailable.filter((r) => r.msg === 'database unavailable' && r.level === 50 && r.err).length).toBeGreaterThanOrEqual(3);
 
     await proxy.listen();
     await vi.waitFor(async () => expect((await ellen('GET', '/api/timesheets')).status).toBe(200), {
@@ -149,13 +166,21 @@ async function writesSurvive(interrupt: (server: ServerProcess) => Promise<void>
   }
 }
 
-/** A POST whose headers and first bytes are sent now; `finish` sends the rest and resolves with the status. */
+/**
+ * A POST the server has surely begun (it answered the headers' `Expect: 100-continue`) whose body is
+ * still to come; `finish` sends the body and resolves with the status.
+ */
 async function halfSentWrite(server: ServerProcess): Promise<{ finish(): Promise<number | 'no answer'> }> {
   const token = await userToken(server, 'carl@abc-inc.example');
   const body = JSON.stringify({ date: '2025-12-01', project: 'Internal', hours: 1 });
   const request = httpRequest(`${server.baseUrl}/api/timesheets`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      expect: '100-continue',
+    },
   });
   const answered = new Promise<number | 'no answer'>((resolve) => {
     request.on('response', (response) => {
@@ -164,12 +189,12 @@ async function halfSentWrite(server: ServerProcess): Promise<{ finish(): Promise
     });
     request.on('error', () => resolve('no answer'));
   });
-  request.write(body.slice(0, 10));
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the server has read the headers
+  request.flushHeaders();
+  await new Promise((resolve) => request.once('continue', resolve));
   return {
     async finish() {
       await new Promise((resolve) => setTimeout(resolve, 300)); // the shutdown is under way meanwhile
-      request.end(body.slice(10));
+      request.end(body);
       return answered;
     },
   };
