@@ -1,6 +1,7 @@
-// A per-instance fixed-window counter for request rate limits (the token endpoint). Each instance
-// counts on its own: with N instances the effective limit is up to N times the setting. Bounded:
-// past MAX_KEYS the oldest windows are dropped, so a flood of new keys cannot grow memory.
+// A per-instance fixed-window counter for request rate limits (the token endpoint, CSP reports).
+// Each instance counts on its own: with N instances the effective limit is up to N times the
+// setting. Bounded: past MAX_KEYS the oldest windows are dropped, so a flood of new keys cannot
+// grow memory.
 
 const MAX_KEYS = 100_000;
 

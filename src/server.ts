@@ -55,7 +55,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    // 1 MiB: an upload batch of 1,000 entries fits; a larger body is refused with 413.
+    // 1 MiB; a larger body is refused with 413 (the upload route has its own, larger limit: schemas.ts).
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
