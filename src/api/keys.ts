@@ -75,7 +75,8 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
   }
 
   async function load(): Promise<void> {
-    lastAttempt = Date.now();
+    const started = Date.now();
+    lastAttempt = started;
     const discovery = (await getJson(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)) as {
       issuer?: unknown;
       jwks_uri?: unknown;
@@ -87,7 +88,9 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
     keys = {
       resolve: createLocalJWKSet(jwks),
       kids: new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string')),
-      loadedAt: Date.now(),
+      // As of the request, not its answer: the next tick, one period later, then finds it due
+      // (counted from the answer, each refresh waited a period too many).
+      loadedAt: started,
     };
   }
 
