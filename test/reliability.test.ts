@@ -10,6 +10,7 @@ import { json } from './support/http.ts';
 import { pooledClient } from './support/load.ts';
 import { client, discover, signInWithCode } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
+import { UserAgent } from './support/user-agent.ts';
 
 describe('health and logs [sqlite]', () => {
   const lines: string[] = [];
@@ -241,5 +242,28 @@ describe('behind TLS [sqlite]', () => {
       await fetch(`${direct}/oidc/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'timesheets.abc-inc.example' } }),
     );
     expect(discovery.token_endpoint).toBe('https://timesheets.abc-inc.example/oidc/token');
+  });
+
+  it('names the provider session cookie __Host-: Secure, HttpOnly, SameSite, for the whole host', async () => {
+    const origin = 'https://timesheets.abc-inc.example';
+    const browser = new UserAgent({ proxy: { origin, target: `http://127.0.0.1:${running.config.port}` } });
+    const signIn = new URL(`${origin}/oidc/auth`);
+    signIn.search = new URLSearchParams({
+      client_id: 'timesheets-spa',
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: `${origin}/callback`,
+      code_challenge: 'a'.repeat(43),
+      code_challenge_method: 'S256',
+    }).toString();
+    const { url } = await browser.follow(signIn.href, `${origin}/callback`, { email: 'ellen@abc-inc.example', password: DEMO_PASSWORD });
+    expect(new URL(url).searchParams.get('code')).toBeTruthy();
+    const attributesOf = (cookie: string) => cookie.toLowerCase().split(';').map((part) => part.trim());
+    const session = browser.setCookies.filter((cookie) => cookie.startsWith('__Host-session='));
+    expect(session).toHaveLength(1);
+    expect(attributesOf(session[0]!)).toEqual(expect.arrayContaining(['path=/', 'secure', 'httponly', 'samesite=lax']));
+    expect(attributesOf(session[0]!).some((attribute) => attribute.startsWith('domain='))).toBe(false);
+    // Every cookie the provider sets over HTTPS is Secure and HttpOnly.
+    for (const cookie of browser.setCookies) expect(attributesOf(cookie), cookie.split('=')[0]).toEqual(expect.arrayContaining(['secure', 'httponly']));
   });
 });

@@ -45,6 +45,14 @@ export function createProvider({ config, stores, keySet, cookieKeys, reportUnava
     jwks: keySet.jwks as Configuration['jwks'],
     cookies: {
       keys: [...cookieKeys],
+      // Over HTTPS the session cookie (path /) takes the __Host- prefix: the browser then keeps it
+      // only if Secure, for this host alone. The interaction cookies are scoped to their own paths,
+      // which the prefix forbids.
+      names: {
+        session: config.publicUrl.startsWith('https:') ? '__Host-session' : '_session',
+        interaction: '_interaction',
+        resume: '_interaction_resume',
+      },
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },

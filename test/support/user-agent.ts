@@ -8,11 +8,30 @@ export interface Hop {
   readonly body?: string;
 }
 
+/** A TLS-terminating proxy in front of the server: `origin` (https) is served by `target` (http). */
+export interface ProxyRoute {
+  readonly origin: string;
+  readonly target: string;
+}
+
 export class UserAgent {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header received, as sent. */
+  readonly setCookies: string[] = [];
+  readonly #proxy: ProxyRoute | undefined;
+
+  constructor(options: { proxy?: ProxyRoute } = {}) {
+    this.#proxy = options.proxy;
+  }
 
   async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...init.headers };
+    const proxy = this.#proxy;
+    if (proxy && url.startsWith(proxy.origin)) {
+      headers['x-forwarded-proto'] = 'https';
+      headers['x-forwarded-host'] = new URL(proxy.origin).host;
+      url = proxy.target + url.slice(proxy.origin.length);
+    }
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
@@ -22,6 +41,7 @@ export class UserAgent {
     }
     const response = await fetch(url, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     for (const setCookie of response.headers.getSetCookie()) {
+      this.setCookies.push(setCookie);
       const [pair = ''] = setCookie.split(';');
       const index = pair.indexOf('=');
       const name = pair.slice(0, index);
