@@ -88,8 +88,7 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
     keys = {
       resolve: createLocalJWKSet(jwks),
       kids: new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string')),
-      // As of the request, not its answer: the next tick, one period later, then finds it due
-      // (counted from the answer, each refresh waited a period too many).
+      // As of the request, not its answer: the age errs on the old side.
       loadedAt: started,
     };
   }
@@ -99,16 +98,22 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
     return inflight;
   }
 
-  // Load now and keep the set fresh in the background, so readiness never waits for traffic.
-  const period = Math.max(MIN_PERIOD_MS, Math.min(RETRY_MS, settings.refreshMs));
-  const tick = () => {
-    const now = Date.now();
-    const due = !keys || now - keys.loadedAt >= settings.refreshMs;
-    if (due && now - lastAttempt >= period) refresh().catch(() => undefined);
+  // Load now and keep the set fresh in the background, so readiness never waits for traffic: the
+  // next load is timed from the end of this one (every refreshMs; sooner, RETRY_MS, after a failure).
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const background = async () => {
+    let next = Math.max(MIN_PERIOD_MS, settings.refreshMs);
+    try {
+      await refresh();
+    } catch {
+      next = Math.max(MIN_PERIOD_MS, Math.min(RETRY_MS, settings.refreshMs));
+    }
+    if (closed) return;
+    timer = setTimeout(() => void background(), next);
+    timer.unref();
   };
-  tick();
-  const timer = setInterval(tick, period);
-  timer.unref();
+  void background();
 
   return {
     async resolve(header, token) {
@@ -122,6 +127,9 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
       return keys.resolve(header, token);
     },
     ready: () => keys !== undefined && Date.now() - keys.loadedAt <= settings.maxStaleMs,
-    close: () => clearInterval(timer),
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+    },
   };
 }
