@@ -1,5 +1,6 @@
 // Mounts the embedded provider on the same origin at /oidc, with our own sign-in pages, and keeps
 // it in step with the signing keys in the database (a rotation through any instance reaches all).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -58,8 +59,16 @@ const EXPIRED_ROW_GRACE_MS = 60 * 60 * 1000;
 
 export async function identityPlugin(app: FastifyInstance, options: IdentityOptions): Promise<IdentityHandle> {
   const { config, stores, cookieKeys } = options;
+  // One error line per request when the database is away, however often the provider retries a
+  // store within that request (its error handler looks the client up again).
+  const unavailableInRequest = new AsyncLocalStorage<{ reported: boolean }>();
+  const reportUnavailable = (cause: unknown) => {
+    const request = unavailableInRequest.getStore();
+    if (request?.reported) return;
+    if (request) request.reported = true;
+    app.log.error({ err: cause }, 'database unavailable');
+  };
   const build = (keySet: KeySet) => {
-    const reportUnavailable = (cause: unknown) => app.log.error({ err: cause }, 'database unavailable');
     const provider = createProvider({ config, stores, keySet, cookieKeys, reportUnavailable });
     provider.on('server_error', (_ctx, error) => app.log.error({ err: error }, 'identity provider error'));
     return { provider, keySet, callback: provider.callback() };
@@ -115,7 +124,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         const res = reply.raw;
         // Hijacked: a failure here would otherwise leave the request without an answer.
         try {
-          await handOver(req, res, request.ip);
+          await unavailableInRequest.run({ reported: false }, () => handOver(req, res, request.ip));
         } catch (error) {
           answerFailure(res, error);
         }
