@@ -265,6 +265,19 @@ describe('the uploader', () => {
       },
     });
     await expect(slow.upload(items(1))).rejects.toThrow(BatchFailure);
+    // Nor is one timeout followed by refusals: that first attempt may have stored the batch.
+    let attempts = 0;
+    const flaky = new Uploader({
+      api: 'http://127.0.0.1:9/api',
+      tokens,
+      retry: { ...DEFAULT_RETRY, retries: 2 },
+      sleep: async () => {},
+      fetch: async () => {
+        if (attempts++ === 0) throw new DOMException('timed out', 'TimeoutError');
+        throw new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+      },
+    });
+    await expect(flaky.upload(items(1))).rejects.toThrow(/not delivered after 3 attempts \(last: ECONNREFUSED\)/);
   });
 });
 

@@ -315,11 +315,12 @@ export class Uploader {
   async #send(body: string, count: number): Promise<ItemResult[] | 'too-large'> {
     const { retry, tokens } = this.#options;
     let renewed = false;
+    // Until an attempt connects: a timeout or an answer cut short may mean the batch was stored.
+    let neverConnected = true;
     for (let attempt = 0; ; attempt++) {
       const token = await tokens.get();
       let response: Response;
       let failure: string;
-      let unreachable = false;
       let retryAfter: number | undefined;
       try {
         response = await this.#fetch(this.#url, {
@@ -328,6 +329,7 @@ export class Uploader {
           body,
           signal: AbortSignal.timeout(this.#options.timeoutMs ?? 120_000),
         });
+        neverConnected = false;
         if (response.status === 200) {
           const results = await readResults(response, count); // a body cut short is a network error: retried
           if (results) return results;
@@ -364,12 +366,11 @@ export class Uploader {
         const network = networkReason(error);
         if (!network) throw error;
         failure = network;
-        // No connection at all; a timeout or an answer cut short may mean the batch was stored.
-        unreachable = NO_CONNECTION.has(network);
+        if (!NO_CONNECTION.has(network)) neverConnected = false;
       }
       if (attempt >= retry.retries) {
-        // No answer at all, through every retry: the next batches would only wait as long. Stop.
-        if (unreachable) {
+        // Not one connection through every retry: the next batches would only wait as long. Stop.
+        if (neverConnected) {
           throw new SetupError(`cannot reach the API at ${this.#url} (${failure}) after ${retry.retries + 1} attempts: check API_URL or --api`);
         }
         throw new BatchFailure(`not delivered after ${retry.retries + 1} attempts (last: ${failure})`);
