@@ -1,5 +1,6 @@
 // The Timesheets API against the running system: every route, rule, status code and error body,
 // with real tokens for an employee, a contractor, a manager and the import job, on both engines.
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER_API_SCOPES } from '../src/domain/access.ts';
 import { apiClient, importJobToken, userToken, type ApiClient } from './support/api.ts';
@@ -466,6 +467,10 @@ describe.each(ENGINES)('Timesheets API [%s]', (engine) => {
       expect(response.status).toBe(200);
       const doc = response.body;
       expect(doc.openapi).toBe('3.1.0');
+      // Valid against the OpenAPI 3.1 schema itself, so any client generator can read it.
+      const validity = await new Validator().validate(structuredClone(doc));
+      expect(validity.errors ?? [], JSON.stringify(validity.errors ?? []).slice(0, 500)).toEqual([]);
+      expect(validity.valid).toBe(true);
       const operations = Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[] }>>).flatMap(
         ([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })),
       );
