@@ -2,6 +2,7 @@
 // the change with its audit record in one transaction. No HTTP here: routes call these.
 import {
   assertCanDecide,
+  assertCanDecideAll,
   assertChangeable,
   assertDailyLimit,
   assertDecisionReason,
@@ -11,7 +12,6 @@ import {
   dailyLimitProblem,
   fromCentihours,
   DECIDABLE_STATUS,
-  decisionObstacle,
   statusAfterDecision,
   statusAfterEdit,
   toCentihours,
@@ -20,7 +20,7 @@ import {
   type EntryStatus,
   type Person,
 } from '../domain/entries.ts';
-import { conflict, forbidden, invalid, notFound, ruleViolation, type FieldError, type Subject } from '../domain/errors.ts';
+import { invalid, notFound, ruleViolation, type FieldError } from '../domain/errors.ts';
 import { parseIsoWeek, weekRange } from '../domain/week.ts';
 import { newEntryId, normalizeEmail, normalizeProjectName, toEntry, type EntriesTable, type Stores, type Tx, type User } from '../storage/index.ts';
 
@@ -250,26 +250,13 @@ export function timesheetService(stores: Stores) {
       });
     },
 
-    /**
-     * Decides several entries (a person's week) atomically: all of them, or none, with a 403 naming
-     * the manager's own entries among them, else a 409 naming the others that cannot be decided.
-     */
+    /** Decides several entries (a person's week) atomically: all of them, or none (assertCanDecideAll says why). */
     async decideMany(manager: Person, ids: readonly string[], decision: Decision, reason?: string): Promise<Entry[]> {
       const rejectionReason = assertDecisionReason(decision, reason);
       const unique = [...new Set(ids)];
       return entries.transaction(async (tx) => {
         const rows = await Promise.all(unique.map((id) => entries.find(tx, id)));
-        const own: Subject[] = [];
-        const blocked: Subject[] = [];
-        rows.forEach((row, i) => {
-          if (!row) blocked.push({ id: unique[i]!, message: 'no such entry' });
-          else {
-            const obstacle = decisionObstacle(row, manager);
-            if (obstacle) (obstacle.kind === 'own' ? own : blocked).push({ id: row.id, message: obstacle.message });
-          }
-        });
-        if (own.length) throw forbidden(`${own.length} of ${unique.length} entries are your own; none was decided`, own);
-        if (blocked.length) throw conflict(`${blocked.length} of ${unique.length} entries cannot be decided; none was`, blocked);
+        assertCanDecideAll(unique.map((id, i) => ({ id, found: rows[i] })), manager);
         const decided: Entry[] = [];
         for (const row of rows as EntriesTable[]) {
           const after = await decideRow(tx, manager, row, decision, rejectionReason);

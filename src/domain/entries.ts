@@ -1,5 +1,5 @@
 // What a timesheet entry is and who may do what with it. Pure rules: no HTTP, no SQL.
-import { conflict, forbidden, invalid, ruleViolation, type DomainError, type FieldError } from './errors.ts';
+import { conflict, forbidden, invalid, ruleViolation, type DomainError, type FieldError, type Subject } from './errors.ts';
 
 export const ENTRY_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export type EntryStatus = (typeof ENTRY_STATUSES)[number];
@@ -101,7 +101,7 @@ export function statusAfterEdit(entry: Pick<Entry, 'status'>): { status: EntrySt
 export const DECIDABLE_STATUS: EntryStatus = 'pending';
 
 /** Why `decider` may not decide on `entry`, or undefined when they may. */
-export function decisionObstacle(
+function decisionObstacle(
   entry: Pick<Entry, 'id' | 'user_id' | 'status'>,
   decider: Pick<Person, 'sub'>,
 ): { kind: 'own' | 'not_pending'; message: string } | undefined {
@@ -116,6 +116,24 @@ export function assertCanDecide(entry: Pick<Entry, 'id' | 'user_id' | 'status'>,
   const obstacle = decisionObstacle(entry, decider);
   if (obstacle?.kind === 'own') throw forbidden(obstacle.message);
   if (obstacle) throw conflict(`entry ${entry.id}: ${obstacle.message}`, [{ id: entry.id, message: obstacle.message }]);
+}
+
+/**
+ * A batch decision is all or nothing: refused (403) naming the decider's own entries among the
+ * asked ids, else (409) naming those missing or not pending. `found` is undefined for a missing id.
+ */
+export function assertCanDecideAll(
+  asked: readonly { id: string; found: Pick<Entry, 'id' | 'user_id' | 'status'> | undefined }[],
+  decider: Pick<Person, 'sub'>,
+): void {
+  const own: Subject[] = [];
+  const blocked: Subject[] = [];
+  for (const { id, found } of asked) {
+    const obstacle = found ? decisionObstacle(found, decider) : { kind: 'missing', message: 'no such entry' };
+    if (obstacle) (obstacle.kind === 'own' ? own : blocked).push({ id, message: obstacle.message });
+  }
+  if (own.length) throw forbidden(`${own.length} of ${asked.length} entries are your own; none was decided`, own);
+  if (blocked.length) throw conflict(`${blocked.length} of ${asked.length} entries cannot be decided; none was`, blocked);
 }
 
 /**
