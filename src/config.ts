@@ -66,6 +66,11 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** Browsers reach this system over HTTPS (a proxy may terminate TLS in front of it). */
+export function servedOverHttps(config: Pick<Config, 'publicUrl'>): boolean {
+  return config.publicUrl.startsWith('https:');
+}
+
 /** Loads `.env` from the working directory when present; real environment variables win. */
 export function loadDotEnv(file = path.resolve('.env')): void {
   if (existsSync(file)) process.loadEnvFile(file);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import type { Config } from './config.ts';
+import { servedOverHttps, type Config } from './config.ts';
 import { cspReportRoutes } from './csp-reports.ts';
 import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
 import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
@@ -77,7 +77,7 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       'request completed',
     );
   });
-  const baseline = baselineHeaders(config.publicUrl.startsWith('https:'));
+  const baseline = baselineHeaders(servedOverHttps(config));
   app.addHook('onSend', async (_request, reply) => {
     reply.headers(baseline);
   });

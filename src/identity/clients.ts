@@ -1,7 +1,7 @@
 // The tenant's applications. Built-in clients are kept in step with PUBLIC_URL on every start;
 // machine clients are added by the admin CLI. A secret is shown once and stored only as a hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config.ts';
+import { servedOverHttps, type Config } from '../config.ts';
 import { API_SCOPES, isApiScope } from '../domain/access.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import type { ClientMetadata, Stores } from '../storage/index.ts';
@@ -31,7 +31,7 @@ function spaMetadata(config: Config): ClientMetadata {
   // The guide's Implicit flow only when chosen (AUTH_FLOW=implicit): otherwise a crafted link could
   // still have tokens put in a URL fragment. oidc-provider allows it only with https redirects,
   // except on a developer's loopback (the waiver).
-  const implicit = config.authFlow === 'implicit' && (config.publicUrl.startsWith('https:') || config.implicitLocalhostWaiver);
+  const implicit = config.authFlow === 'implicit' && (servedOverHttps(config) || config.implicitLocalhostWaiver);
   return {
     client_id: config.spaClientId,
     client_name: 'Timesheets SPA',

@@ -1,7 +1,7 @@
 // The embedded OpenID Provider: oidc-provider configured as the tenant the guide describes
 // (one API with its scopes, RS256 JWT access tokens, first-party clients, users with roles).
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { Config } from '../config.ts';
+import { servedOverHttps, type Config } from '../config.ts';
 import { API_SCOPES, OIDC_SCOPES, USER_API_SCOPES, parseScope, partitionRequestedScopes, scopesForRoles } from '../domain/access.ts';
 import type { Stores, User } from '../storage/index.ts';
 import { adapterFactory } from './adapter.ts';
@@ -49,7 +49,7 @@ export function createProvider({ config, stores, keySet, cookieKeys, reportUnava
       // only if Secure, for this host alone. The interaction cookies are scoped to their own paths,
       // which the prefix forbids.
       names: {
-        session: config.publicUrl.startsWith('https:') ? '__Host-session' : '_session',
+        session: servedOverHttps(config) ? '__Host-session' : '_session',
         interaction: '_interaction',
         resume: '_interaction_resume',
       },

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Config } from '../config.ts';
+import { servedOverHttps, type Config } from '../config.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { htmlPageHeaders } from '../security-headers.ts';
 import { APP_ROUTES, SIGNED_OUT_STATE } from './routes.ts';
@@ -44,7 +44,7 @@ function cspDirectives(config: Config): string[] {
     // The app's forms are handled by script; nothing is ever posted by the browser itself.
     "form-action 'none'",
     "object-src 'none'",
-    ...(config.publicUrl.startsWith('https:') ? ['upgrade-insecure-requests'] : []),
+    ...(servedOverHttps(config) ? ['upgrade-insecure-requests'] : []),
   ];
 }
 
