@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import { bearerCredentials } from '../api/index.ts';
-import type { Config } from '../config.ts';
+import { servedOverHttps, type Config } from '../config.ts';
 import { RateWindow } from '../rate-window.ts';
 import { baselineHeaders } from '../security-headers.ts';
 import type { Stores } from '../storage/index.ts';
@@ -96,7 +96,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
 
   const userinfo = apiTokenUserinfo(config, stores, () => current.keySet);
 
-  const baseline = baselineHeaders(config.publicUrl.startsWith('https:'));
+  const baseline = baselineHeaders(servedOverHttps(config));
   /**
    * Token requests are counted per client when its Basic credentials are right (a client id alone is
    * a claim: counting it would let anyone spend the import job's budget), else per address.
@@ -157,10 +157,16 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
     void current.callback(req, res);
   }
 
+  /** Logs a failure once: one the stores turned into temporarily_unavailable was logged then. */
+  function logFailure(error: unknown): void {
+    if (isReportedUnavailable(error)) return;
+    app.log.error({ err: error }, isUnavailable(error) ? 'database unavailable' : 'provider request failed');
+  }
+
   /** A provider request that failed outside the provider (which answers its own failures). */
   function answerFailure(res: ServerResponse, error: unknown): void {
     const unavailable = isUnavailable(error);
-    if (!isReportedUnavailable(error)) app.log.error({ err: error }, unavailable ? 'database unavailable' : 'provider request failed');
+    logFailure(error);
     if (res.headersSent) {
       res.destroy();
       return;
@@ -227,7 +233,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
     await pages.register(formbody, { bodyLimit: 16 * 1024 });
     pages.setErrorHandler((error, _request, reply) => {
       if (!isUnavailable(error)) throw error;
-      if (!isReportedUnavailable(error)) app.log.error({ err: error }, 'database unavailable');
+      logFailure(error);
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       return sendPage(reply, 503, errorPage('Sign-in is unavailable', UNAVAILABLE_DESCRIPTION));
     });
