@@ -3,7 +3,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_IMPORT_SECRET, DEMO_PASSWORD } from '../src/identity/index.ts';
-import { apiClient, importJobToken, userToken } from './support/api.ts';
+import { apiClient, importJobToken, importJobTokenRequest, userToken } from './support/api.ts';
 import { runCli } from './support/cli.ts';
 import { ENGINES } from './support/databases.ts';
 import { json } from './support/http.ts';
@@ -99,15 +99,7 @@ describe('rate limits [sqlite]', () => {
   });
 
   it('limits token requests per client, and a flood of wrong secrets does not spend the client budget', async () => {
-    const request = (secret: string) =>
-      fetch(`${running.issuer}/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`timesheets-import-job:${secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials&scope=batch%3Aupload',
-      });
+    const request = (secret: string) => importJobTokenRequest(running.issuer, { secret });
     // Wrong secrets count against the address (its 3 a minute are soon spent)...
     const wrong = [];
     for (let i = 0; i < 5; i++) wrong.push((await request('wrong-secret')).status);

@@ -3,9 +3,8 @@
 import { request as httpRequest } from 'node:http';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_IMPORT_SECRET } from '../src/identity/index.ts';
 import { openDatabase } from '../src/storage/index.ts';
-import { apiClient, userToken } from './support/api.ts';
+import { apiClient, importJobTokenRequest, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { spawnServerProcess, type ServerProcess } from './support/server-process.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
@@ -96,16 +95,7 @@ describe('database outage at run time [postgres]', () => {
       expect(unavailableLines() - before).toBe(1);
       return answer;
     };
-    const tokenRequest = () =>
-      fetch(`${running.issuer}/token`, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${Buffer.from(`timesheets-import-job:${DEMO_IMPORT_SECRET}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials&scope=batch%3Aupload',
-        signal: AbortSignal.timeout(10_000),
-      });
+    const tokenRequest = () => importJobTokenRequest(running.issuer);
     const refusedToken = await loggedOnce(tokenRequest);
     expect(refusedToken.status).toBe(503);
     expect(await refusedToken.json()).toMatchObject({ error: 'temporarily_unavailable' });

@@ -4,8 +4,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rotateSigningKey } from '../src/identity/keys.ts';
-import { DEMO_IMPORT_SECRET } from '../src/identity/index.ts';
-import { apiClient } from './support/api.ts';
+import { apiClient, importJobTokenRequest } from './support/api.ts';
 import { startBalancer } from './support/balancer.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
 import { json } from './support/http.ts';
@@ -106,15 +105,7 @@ describe('two instances on one database [postgres]', () => {
     // Published at once, signing after 2 s: meanwhile every verifier refreshes its key set.
     const key = await rotateSigningKey(a.system.database.stores, 2000);
     const tokenAt = async (backend: number) => {
-      const response = await fetch(`${balancer.url}/oidc/token`, {
-        method: 'POST',
-        headers: {
-          ...pinned(backend),
-          authorization: `Basic ${Buffer.from(`timesheets-import-job:${DEMO_IMPORT_SECRET}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials&scope=batch%3Aupload',
-      });
+      const response = await importJobTokenRequest(`${balancer.url}/oidc`, { headers: pinned(backend) });
       return ((await json(response)) as { access_token: string }).access_token;
     };
     await vi.waitFor(async () => expect(decodeProtectedHeader(await tokenAt(1)).kid).toBe(key.kid), { timeout: 8000, interval: 100 });

@@ -42,3 +42,20 @@ export async function importJobToken(running: RunningSystem): Promise<string> {
   const config = await discover(running.issuer, 'timesheets-import-job', DEMO_IMPORT_SECRET);
   return (await client.clientCredentialsGrant(config, { scope: 'batch:upload' })).access_token;
 }
+
+/**
+ * The import job's client-credentials request to `issuer`'s token endpoint as sent on the wire,
+ * answered whatever the answer is (429, 503…): for tests about the endpoint itself.
+ */
+export function importJobTokenRequest(issuer: string, options: { secret?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  return fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: {
+      ...options.headers,
+      authorization: `Basic ${Buffer.from(`timesheets-import-job:${options.secret ?? DEMO_IMPORT_SECRET}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials&scope=batch%3Aupload',
+    signal: AbortSignal.timeout(10_000),
+  });
+}
