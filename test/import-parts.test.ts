@@ -254,29 +254,17 @@ describe('the uploader', () => {
     await expect(unreachable).rejects.toThrow(SetupError);
     await expect(unreachable).rejects.toThrow(`cannot reach the API at ${api}/timesheets/upload (ECONNREFUSED) after 3 attempts`);
     expect(delays).toHaveLength(2);
+    // An uploader whose every attempt fails as `failure(attempt)` says.
+    const failing = (failure: (attempt: number) => Error) => {
+      let attempt = 0;
+      return new Uploader({ api, tokens, retry: { ...DEFAULT_RETRY, retries: 2 }, sleep: async () => {}, fetch: async () => Promise.reject(failure(attempt++)) });
+    };
+    const timeout = () => new DOMException('timed out', 'TimeoutError');
+    const refused = () => new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
     // A connection made but no answer in time is not "unreachable": the batch fails, the job goes on.
-    const slow = new Uploader({
-      api: 'http://127.0.0.1:9/api',
-      tokens,
-      retry: { ...DEFAULT_RETRY, retries: 1 },
-      sleep: async () => {},
-      fetch: async () => {
-        throw new DOMException('timed out', 'TimeoutError');
-      },
-    });
-    await expect(slow.upload(items(1))).rejects.toThrow(BatchFailure);
+    await expect(failing(timeout).upload(items(1))).rejects.toThrow(BatchFailure);
     // Nor is one timeout followed by refusals: that first attempt may have stored the batch.
-    let attempts = 0;
-    const flaky = new Uploader({
-      api: 'http://127.0.0.1:9/api',
-      tokens,
-      retry: { ...DEFAULT_RETRY, retries: 2 },
-      sleep: async () => {},
-      fetch: async () => {
-        if (attempts++ === 0) throw new DOMException('timed out', 'TimeoutError');
-        throw new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
-      },
-    });
+    const flaky = failing((attempt) => (attempt === 0 ? timeout() : refused()));
     await expect(flaky.upload(items(1))).rejects.toThrow(/not delivered after 3 attempts \(last: ECONNREFUSED\)/);
   });
 });
