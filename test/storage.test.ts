@@ -93,13 +93,18 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     await testDatabase?.drop();
   });
 
-  it('runs concurrent transactions under one commit, and a failing one rolls back alone', async () => {
+  /** Group commit over the test database, counting the connections it takes: one per commit. */
+  function countedGroupCommit() {
     let commits = 0;
     const counted = new Proxy(database.db, {
       get: (target, key, receiver) =>
         key === 'connection' ? () => (commits++, target.connection()) : Reflect.get(target, key, receiver),
     });
-    const transaction = groupCommit(counted);
+    return { transaction: groupCommit(counted), commits: () => commits };
+  }
+
+  it('runs concurrent transactions under one commit, and a failing one rolls back alone', async () => {
+    const { transaction, commits } = countedGroupCommit();
     const rows = Array.from({ length: 30 }, (_, i) => row(`usr_group_${i}`, '2026-04-06', 100));
     const outcomes = await Promise.allSettled(
       rows.map((r, i) =>
@@ -111,14 +116,33 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
         }),
       ),
     );
-    expect(commits).toBeGreaterThan(0);
-    expect(commits).toBeLessThan(rows.length / 2);
+    expect(commits()).toBeGreaterThan(0);
+    expect(commits()).toBeLessThan(rows.length / 2);
     outcomes.forEach((outcome, i) => {
       if (i % 3 === 0) expect(outcome).toEqual({ status: 'rejected', reason: new Error(`unit ${i} changed its mind`) });
       else expect(outcome.status).toBe('fulfilled');
     });
     const stored = await database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_group_%').execute();
     expect(new Set(stored.map((r) => r.id))).toEqual(new Set(rows.filter((_, i) => i % 3 !== 0).map((r) => r.id)));
+  });
+
+  it('groups transactions begun in separate event-loop callbacks, as requests read from separate sockets are', async () => {
+    const { transaction, commits } = countedGroupCommit();
+    const rows = Array.from({ length: 20 }, (_, i) => row(`usr_callbacks_${i}`, '2026-04-09', 100));
+    // Each transaction is begun from its own callback; the microtasks of one run before the next.
+    const outcomes = await Promise.all(
+      rows.map((r) => new Promise((resolve) => setImmediate(() => resolve(transaction((tx) => database.stores.entries.insert(tx, r)))))),
+    );
+    expect(outcomes).toHaveLength(rows.length);
+    expect(commits()).toBe(1);
+    expect(await database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_callbacks_%').execute()).toHaveLength(rows.length);
+  });
+
+  it('sums a person’s hours on a day from the index alone', async () => {
+    const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT sum(centihours) FROM entries WHERE user_id = 'usr_a' AND date = '2026-03-02'`.execute(
+      database.db,
+    );
+    expect(rows.map((r) => r.detail)).toEqual([expect.stringContaining('USING COVERING INDEX entries_user_date_hours')]);
   });
 
   it('refuses a transaction started inside another instead of waiting for itself', async () => {

@@ -112,8 +112,8 @@ export function timesheetService(stores: Stores) {
     return row;
   }
 
-  async function canonicalProject(name: string): Promise<string> {
-    const project = await stores.projects.findByName(name);
+  async function canonicalProject(tx: Tx, name: string): Promise<string> {
+    const project = await stores.projects.findByName(name, tx);
     if (!project) throw ruleViolation(`project "${name}" does not exist`, [{ field: 'project', message: 'is not a known project' }]);
     return project.name;
   }
@@ -136,21 +136,21 @@ export function timesheetService(stores: Stores) {
 
     async create(owner: Person, input: NewEntry): Promise<Entry> {
       assertValidHours(input.hours);
-      const project = await canonicalProject(input.project);
       const centihours = toCentihours(input.hours);
-      const row = newEntryRow(owner, { ...input, project }, centihours);
-      await entries.transaction(async (tx) => {
+      return entries.transaction(async (tx) => {
+        const project = await canonicalProject(tx, input.project);
         await entries.lockDays(tx, [{ userId: owner.sub, date: input.date }]);
         assertDailyLimit(await entries.centihoursOn(tx, owner.sub, input.date), centihours);
+        const row = newEntryRow(owner, { ...input, project }, centihours);
         await entries.insert(tx, row);
+        return toEntry(row);
       });
-      return toEntry(row);
     },
 
     async update(owner: Person, id: string, changes: EntryChanges): Promise<Entry> {
       if (changes.hours !== undefined) assertValidHours(changes.hours);
-      const project = changes.project === undefined ? undefined : await canonicalProject(changes.project);
       return entries.transaction(async (tx) => {
+        const project = changes.project === undefined ? undefined : await canonicalProject(tx, changes.project);
         const before = await ownedRow(tx, owner, id);
         assertChangeable(before, 'edit');
         const date = changes.date ?? before.date;

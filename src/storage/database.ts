@@ -11,6 +11,7 @@ import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
 import * as entries from './migrations/002-entries.ts';
 import * as importTombstones from './migrations/003-import-tombstones.ts';
+import * as dayTotalIndex from './migrations/004-day-total-index.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -208,6 +209,7 @@ const MIGRATIONS: ReadonlyArray<[string, (db: Kysely<unknown>, dialect: Dialect)
   ['001-tenant', tenant.up],
   ['002-entries', entries.up],
   ['003-import-tombstones', importTombstones.up],
+  ['004-day-total-index', dayTotalIndex.up],
 ];
 
 /** Runs the migrations not yet recorded; Kysely records each one and never re-runs it. */

@@ -1,10 +1,13 @@
 // Group commit for SQLite. SQLite has one writer, and a commit costs more than the statements in it
-// (every changed page is appended to the write-ahead log). Transactions that arrive while one is
-// running wait and then run together: each in its own savepoint, so a unit that throws rolls back
-// its own changes and the others go on, and all of them are committed at once. Each caller hears
-// back only after that commit, so an acknowledged write is exactly as durable as before. A lone
-// transaction starts at once. If the group as a whole fails (the commit, or SQLite abandoning the
-// transaction after an I/O error), every caller in it gets that error: none of it was written.
+// (every changed page is appended to the write-ahead log). A group starts on the event loop's next
+// check phase, so every transaction begun in this turn (one per request read from the sockets)
+// joins it; started at once, each request's transaction ran and committed alone in its own I/O
+// callback (measured under load: one unit per commit). Transactions begun while a group runs wait
+// for the next one. Each unit runs in its own savepoint, so a unit that throws rolls back its own
+// changes and the others go on, and all of them are committed at once. Each caller hears back only
+// after that commit, so an acknowledged write is exactly as durable as before. If the group as a
+// whole fails (the commit, or SQLite abandoning the transaction after an I/O error), every caller
+// in it gets that error: none of it was written.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
 
@@ -62,7 +65,6 @@ export function groupCommit<Database>(db: Kysely<Database>) {
   }
 
   async function drain(): Promise<void> {
-    draining = true;
     while (waiting.length > 0) {
       const units = waiting;
       waiting = [];
@@ -84,7 +86,10 @@ export function groupCommit<Database>(db: Kysely<Database>) {
     if (insideGroup.getStore()) return Promise.reject(new Error('a transaction cannot start inside another'));
     return new Promise<T>((resolve, reject) => {
       waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!draining) void drain();
+      if (!draining) {
+        draining = true;
+        setImmediate(() => void drain());
+      }
     });
   };
 }

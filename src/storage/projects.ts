@@ -22,8 +22,12 @@ export function projectStore(db: Db) {
       return db.selectFrom('projects').select(['id', 'name']).orderBy('name_normalized').execute();
     },
 
-    async findByName(name: string): Promise<Project | undefined> {
-      const [project] = await byName(db, { name: normalizeProjectName(name) });
+    /**
+     * Inside a transaction, pass it as `within`: on SQLite a read outside it would wait for the
+     * transaction's own connection (and a read of its own pays for a read transaction).
+     */
+    async findByName(name: string, within: Db = db): Promise<Project | undefined> {
+      const [project] = await byName(within, { name: normalizeProjectName(name) });
       return project;
     },
 
