@@ -1,5 +1,6 @@
 // The import job's pure parts, without a running system: the CSV and JSON Lines readers, the retry
 // arithmetic, token renewal, the uploader against a scripted HTTP server, the batching pipeline, the summary.
+import { spawnSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -422,5 +423,26 @@ describe('the settings', () => {
     const settings = importSettings(['rows.csv'], { ...env, PUBLIC_URL: 'ftp://x', API_AUDIENCE: 'not a uri' }, false);
     await expect(settings).rejects.toThrow(UsageError);
     await expect(settings).rejects.toThrow(/^invalid configuration: PUBLIC_URL .*; API_AUDIENCE must be an absolute URI[^\n]*$/);
+  });
+});
+
+describe('the import command’s start', () => {
+  it('loads no server, provider or database package', () => {
+    // A child process records every module the CLI resolves while the import command shows its help.
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = new Set();
+      registerHooks({ resolve: (specifier, context, next) => { const resolved = next(specifier, context); loaded.add(resolved.url); return resolved; } });
+      const { main } = await import(${JSON.stringify(new URL('../src/cli/main.ts', import.meta.url).href)});
+      await main(['import', '--help']);
+      const packages = [...loaded].filter((url) => url.includes('/node_modules/')).map((url) => url.split('/node_modules/').at(-1).split('/')[0]);
+      process.stderr.write('\\nloaded packages: ' + JSON.stringify([...new Set(packages)]) + '\\n');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain('Usage: timesheets import');
+    const packages = JSON.parse(/^loaded packages: (.*)$/m.exec(child.stderr)?.[1] ?? 'null') as string[];
+    expect(packages).toContain('openid-client');
+    for (const heavy of ['fastify', 'oidc-provider', 'kysely', 'pg', '@fastify']) expect(packages).not.toContain(heavy);
   });
 });

@@ -5,6 +5,7 @@ import { DomainError, type FieldError, type Subject } from '../domain/errors.ts'
 import { isDatabaseUnavailable } from '../storage/index.ts';
 import { InvalidTokenError } from './auth.ts';
 import { KeysUnavailableError } from './keys.ts';
+import { fieldErrors } from './validation.ts';
 
 export interface Problem {
   readonly status: number;
@@ -47,23 +48,6 @@ const DOMAIN_STATUS: Record<DomainError['kind'], number> = {
   rule: 422,
   forbidden: 403,
 };
-
-/** Ajv's complaints as {field, message}: the field named the way the client wrote it. */
-export function fieldErrors(
-  validation: readonly { instancePath: string; message?: string; keyword: string; params: Record<string, unknown> }[],
-  part: string,
-): FieldError[] {
-  return validation.map((issue) => {
-    const path = issue.instancePath.split('/').filter(Boolean);
-    if (issue.keyword === 'required') path.push(String(issue.params.missingProperty));
-    if (issue.keyword === 'additionalProperties') {
-      path.push(String(issue.params.additionalProperty));
-      return { field: path.join('.'), message: 'is not an accepted field' };
-    }
-    const field = path.join('.') || part;
-    return { field, message: issue.keyword === 'required' ? 'is required' : (issue.message ?? 'is invalid') };
-  });
-}
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof DomainError) {

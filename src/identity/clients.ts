@@ -5,8 +5,9 @@ import { servedOverHttps, type Config } from '../config.ts';
 import { API_SCOPES, isApiScope } from '../domain/access.ts';
 import { invalid, notFound } from '../domain/errors.ts';
 import type { ClientMetadata, Stores } from '../storage/index.ts';
+import { IMPORT_CLIENT_ID } from './client-contract.ts';
 
-export const IMPORT_CLIENT_ID = 'timesheets-import-job';
+export { IMPORT_CLIENT_ID };
 export const MOBILE_CLIENT_ID = 'timesheets-mobile';
 export const MOBILE_REDIRECT_URIS = ['com.abc-inc.timesheets:/callback', 'http://127.0.0.1/callback'];
 

@@ -2,25 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { clientIdOf, guarded } from '../guard.ts';
-import { fieldErrors, problem, sendProblem } from '../problems.ts';
-import { MAX_UPLOAD_BODY_BYTES, MAX_UPLOAD_ENTRIES, UploadBody, UploadItemSchema, UploadResponse, type UploadItemType } from '../schemas.ts';
-import type { CheckedItem, TimesheetService } from '../timesheets.ts';
-import { compileBodySchema } from '../validation.ts';
-import { hoursProblem } from '../../domain/entries.ts';
-
-const validateItem = compileBodySchema<UploadItemType>(UploadItemSchema);
-
-/** The same checks the API applies to one upload item; the import CLI checks its rows with it. */
-export function checkUploadItem(value: unknown): CheckedItem {
-  const externalId =
-    typeof (value as { external_id?: unknown })?.external_id === 'string' ? (value as { external_id: string }).external_id : null;
-  if (!validateItem(value)) {
-    return { ok: false, external_id: externalId, errors: fieldErrors(validateItem.errors ?? [], 'item') };
-  }
-  const hours = hoursProblem(value.hours);
-  if (hours) return { ok: false, external_id: externalId, errors: [{ field: 'hours', message: hours }] };
-  return { ok: true, item: value };
-}
+import { checkUploadItem } from '../client-contract.ts';
+import { problem, sendProblem } from '../problems.ts';
+import { MAX_UPLOAD_BODY_BYTES, MAX_UPLOAD_ENTRIES, UploadBody, UploadResponse } from '../schemas.ts';
+import type { TimesheetService } from '../timesheets.ts';
 
 export async function uploadRoutes(app: FastifyInstance, { service }: { service: TimesheetService }) {
   const upload = guarded('batch:upload', 'client');

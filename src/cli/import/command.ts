@@ -4,10 +4,10 @@
 import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MAX_UPLOAD_ENTRIES } from '../../api/index.ts';
+import { MAX_UPLOAD_ENTRIES } from '../../api/client-contract.ts';
 import { ConfigError, loadConfig, type Config } from '../../config.ts';
 import type { ApiScope } from '../../domain/access.ts';
-import { IMPORT_CLIENT_ID } from '../../identity/index.ts';
+import { IMPORT_CLIENT_ID } from '../../identity/client-contract.ts';
 import { UsageError } from '../command.ts';
 import { checkEndpoint, connectIssuer, DEFAULT_RETRY, TokenSource, Uploader, type Resource, type RetryPolicy } from './client.ts';
 import { runPipeline } from './pipeline.ts';

@@ -1,7 +1,7 @@
 // The import proper: rows in, checked locally, grouped into batches, a few batches in flight, the
 // API's answers counted against the rows' lines. Reading waits while every slot is busy, so memory
 // holds at most `concurrency + 1` batches whatever the size of the file.
-import { checkUploadItem, MAX_UPLOAD_ENTRIES } from '../../api/index.ts';
+import { checkUploadItem, MAX_UPLOAD_ENTRIES } from '../../api/client-contract.ts';
 import { BatchFailure, type ItemResult } from './client.ts';
 import type { SourceRow } from './read-rows.ts';
 import { externalIdOf, type Tally } from './summary.ts';
