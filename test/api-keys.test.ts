@@ -1,9 +1,9 @@
 // The API's view of a remote issuer's keys: discovery, caching, rotation and provider outages,
 // against a real HTTP server playing the provider.
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tokenVerifier } from '../src/api/auth.ts';
+import { tokenVerifier, VerifiedTokenCache } from '../src/api/auth.ts';
 import { remoteKeySource, type KeySource } from '../src/api/keys.ts';
 
 const AUDIENCE = 'https://api.abc-inc.example/timesheets';
@@ -53,15 +53,15 @@ describe('remote issuer keys', () => {
       .setExpirationTime('5m')
       .sign(key.privateKey);
 
+  // A function: the issuer is known once the server listens.
+  const verifierSettings = () =>
+    ({ issuer, audience: AUDIENCE, algorithms: ['RS256'], requireAtJwtTyp: true, scopeClaim: 'scope', claimNamespace: 'https://api.abc-inc.example/' }) as const;
   const sources: KeySource[] = [];
   afterEach(() => sources.splice(0).forEach((source) => source.close()));
   const verifierWith = (options: Parameters<typeof remoteKeySource>[1]) => {
     const source = remoteKeySource(issuer, options);
     sources.push(source);
-    return tokenVerifier(
-      { issuer, audience: AUDIENCE, algorithms: ['RS256'], requireAtJwtTyp: true, scopeClaim: 'scope', claimNamespace: 'https://api.abc-inc.example/' },
-      source,
-    );
+    return tokenVerifier(verifierSettings(), source);
   };
 
   it('verifies with keys found through discovery, and keeps the last good set while the provider is down', async () => {
@@ -101,6 +101,40 @@ describe('remote issuer keys', () => {
     const before = jwksFetches;
     await expect(eager.verify(await sign(await newKey('k9')))).rejects.toThrow(/no applicable key/);
     expect(jwksFetches).toBe(before + 1);
+  });
+
+  it('refuses a token it had verified once the provider withdraws the key that signed it', async () => {
+    const leaked = await newKey('k1');
+    const next = await newKey('k2');
+    published = [leaked.jwk, next.jwk];
+    const verifier = verifierWith({ refreshMs: 100, unknownKidCooldownMs: 60_000 });
+    const token = await sign(leaked);
+    expect((await verifier.verify(token)).sub).toBe('usr_1'); // verified, and remembered as verified
+    published = [next.jwk];
+    // Within the next background refresh (100 ms), not the minute a verified token is remembered.
+    await vi.waitFor(() => expect(verifier.verify(token)).rejects.toThrow(/no applicable key/), { timeout: 2000, interval: 50 });
+    expect((await verifier.verify(await sign(next))).sub).toBe('usr_1');
+  });
+
+  it('does not remember a token whose check straddled a change of keys', async () => {
+    const key = await newKey('k1');
+    const publicKey = await importJWK(key.jwk, 'RS256');
+    let generation = 'before';
+    const source: KeySource = {
+      // The key set changes while this token's signature is being checked (a revocation landing).
+      resolve: async () => ((generation = 'after'), publicKey),
+      generation: () => generation,
+      ready: () => true,
+      close: () => undefined,
+    };
+    const cache = new VerifiedTokenCache();
+    const verifier = tokenVerifier(verifierSettings(), source, cache);
+    const token = await sign(key);
+    expect((await verifier.verify(token)).sub).toBe('usr_1');
+    expect(cache.get(token)).toBeUndefined();
+    // Checked again under the keys as they now are: remembered.
+    expect((await verifier.verify(token)).sub).toBe('usr_1');
+    expect(cache.get(token)?.sub).toBe('usr_1');
   });
 
   it('refuses a discovery document that names another issuer', async () => {

@@ -3,6 +3,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from './support/cli.ts';
 import { ENGINES } from './support/databases.ts';
+import { apiClient } from './support/api.ts';
 import { json } from './support/http.ts';
 import { client, discover, signInWithCode } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
@@ -110,6 +111,27 @@ describe.each(ENGINES)('admin CLI [%s]', (engine) => {
     });
     const { tokens } = await signInWithCode(running.issuer, running.baseUrl, { email: 'maria@abc-inc.example' });
     expect(decodeProtectedHeader(tokens.access_token).kid).toBe(rotated.kid);
+  });
+
+  it('revokes the previous keys after a leak: their tokens are refused at once, a renewal is not', async () => {
+    const before = await signInWithCode(running.issuer, running.baseUrl, { email: 'maria@abc-inc.example' });
+    const me = (token: string) => apiClient(running.baseUrl, token)('GET', '/api/me');
+    expect((await me(before.tokens.access_token)).status).toBe(200); // verified, and remembered as verified
+
+    const revoked = await cli(['keys', 'rotate', '--revoke-previous', '--json']);
+    expect(revoked.code).toBe(0);
+    const { kid } = JSON.parse(revoked.stdout);
+    const published = async () => (await json(await fetch(`${running.issuer}/jwks`))).keys.map((k: { kid: string }) => k.kid);
+    await vi.waitFor(async () => expect(await published()).toEqual([kid]), { timeout: 5000, interval: 100 });
+    await vi.waitFor(async () => expect((await me(before.tokens.access_token)).status).toBe(401), {
+      timeout: 5000,
+      interval: 100,
+      message: 'a token signed by a revoked key was still accepted',
+    });
+
+    const renewed = await client.refreshTokenGrant(before.config, before.tokens.refresh_token!);
+    expect(decodeProtectedHeader(renewed.access_token).kid).toBe(kid);
+    expect((await me(renewed.access_token)).status).toBe(200);
   });
 
   it('explains every command with --help', async () => {

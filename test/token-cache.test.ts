@@ -16,7 +16,7 @@ describe('verified-token cache', () => {
     expect(cache.get('long', now + 60_000)).toBeUndefined();
   });
 
-  it('keys by the whole token and drops the oldest when full', () => {
+  it('matches on the whole token and drops the oldest when full', () => {
     const cache = new VerifiedTokenCache(2);
     const exp = Date.now() / 1000 + 600;
     cache.set('t1', caller('1'), exp);
@@ -26,5 +26,17 @@ describe('verified-token cache', () => {
     expect(cache.get('t2')?.sub).toBe('2');
     expect(cache.get('t3')?.sub).toBe('3');
     expect(cache.get('t3x')).toBeUndefined();
+  });
+
+  it('serves only the very token it verified, even one that ends the same', () => {
+    const cache = new VerifiedTokenCache();
+    const signature = 'S'.repeat(342);
+    const verified = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.${signature}`;
+    cache.set(verified, caller('alice'), Date.now() / 1000 + 600);
+    // The same signature pasted under another payload, or the token with one character changed.
+    expect(cache.get(`eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.${signature}`)).toBeUndefined();
+    expect(cache.get(`x${verified.slice(1)}`)).toBeUndefined();
+    // The miss did not evict the verified token.
+    expect(cache.get(verified)?.sub).toBe('alice');
   });
 });

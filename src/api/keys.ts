@@ -6,6 +6,11 @@ import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jos
 export interface KeySource {
   /** jose's key resolver for jwtVerify. */
   readonly resolve: JWTVerifyGetKey;
+  /**
+   * Changes whenever the trusted keys change (a key withdrawn: its tokens must be checked again); it
+   * may change more often (the embedded provider's also changes when a pending key starts signing).
+   */
+  generation(): string;
   /** True while a trusted key set is loaded (for readiness). */
   ready(): boolean;
   /** Stops background refreshing. */
@@ -33,6 +38,7 @@ export function localKeySource<K extends { readonly fingerprint: string }>(
       }
       return cached.resolve(header, token);
     },
+    generation: () => current().fingerprint,
     ready: () => true,
     close: () => undefined,
   };
@@ -64,7 +70,7 @@ const REMOTE_KEY_DEFAULTS = {
 export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}): KeySource {
   const settings = { ...REMOTE_KEY_DEFAULTS, ...options };
   const fetcher = options.fetch ?? fetch;
-  let keys: { resolve: JWTVerifyGetKey; kids: Set<string>; loadedAt: number } | undefined;
+  let keys: { resolve: JWTVerifyGetKey; kids: Set<string>; generation: string; loadedAt: number } | undefined;
   let inflight: Promise<void> | undefined;
   let lastAttempt = 0;
 
@@ -85,9 +91,13 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
     if (typeof discovery.jwks_uri !== 'string') throw new Error('the discovery document has no jwks_uri');
     const jwks = (await getJson(discovery.jwks_uri)) as JSONWebKeySet;
     if (!Array.isArray(jwks.keys)) throw new Error('the JWKS has no keys');
+    const kids = new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string'));
+    const generation = JSON.stringify(jwks.keys);
     keys = {
       resolve: createLocalJWKSet(jwks),
-      kids: new Set(jwks.keys.map((k) => k.kid).filter((kid): kid is string => typeof kid === 'string')),
+      kids,
+      // An unchanged set keeps the very same string: the verifier compares it on every request.
+      generation: keys?.generation === generation ? keys.generation : generation,
       // As of the request, not its answer: the age errs on the old side.
       loadedAt: started,
     };
@@ -126,6 +136,7 @@ export function remoteKeySource(issuer: string, options: RemoteKeyOptions = {}):
       if (Date.now() - keys.loadedAt > settings.maxStaleMs) throw new KeysUnavailableError('the issuer keys are too old to trust');
       return keys.resolve(header, token);
     },
+    generation: () => keys?.generation ?? '',
     ready: () => keys !== undefined && Date.now() - keys.loadedAt <= settings.maxStaleMs,
     close: () => {
       closed = true;

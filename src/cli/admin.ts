@@ -7,6 +7,7 @@ import {
   generatePassword,
   hashPassword,
   parseScopes,
+  revokeSigningKeys,
   rotateClientSecret,
   rotateSigningKey,
 } from '../identity/index.ts';
@@ -194,10 +195,20 @@ const projectList: AdminCommand = {
 };
 
 const keysRotate: AdminCommand = {
-  usage: 'keys rotate',
-  summary: 'publish a new signing key now; it signs after KEY_ROTATION_DELAY seconds',
-  options: {},
-  async run({ config, database, out }) {
+  usage: 'keys rotate [--revoke-previous]',
+  summary:
+    'publish a new signing key now; it signs after KEY_ROTATION_DELAY seconds. --revoke-previous (a key may have leaked): it signs at once and the previous keys are withdrawn, so their tokens are refused',
+  options: { 'revoke-previous': { type: 'boolean' } },
+  async run({ config, database, out }, values) {
+    if (values['revoke-previous']) {
+      const key = await revokeSigningKeys(database.stores);
+      out.result(
+        { kid: key.kid, published_at: new Date(key.createdAt).toISOString(), signs_from: new Date(key.activatesAt).toISOString(), previous_keys: 'revoked' },
+        () =>
+          `Published key ${key.kid}; it signs now. The previous keys are withdrawn: the tokens they signed are refused once each API refreshes its keys (within about 5 seconds where the provider runs, JWKS_REFRESH_SECONDS on an API-only instance). Apps renew their tokens; nobody has to sign in again.`,
+      );
+      return;
+    }
     const key = await rotateSigningKey(database.stores, config.keyRotationDelaySeconds * 1000);
     const activates = new Date(key.activatesAt).toISOString();
     out.result(

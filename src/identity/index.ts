@@ -1,7 +1,7 @@
 // The identity part's public face.
 export { identityPlugin, type IdentityHandle } from './plugin.ts';
 export { bootstrapTenant, seedDemoProjects, ProductionGuardError, DEMO_PASSWORD } from './tenant.ts';
-export { rotateSigningKey } from './keys.ts';
+export { revokeSigningKeys, rotateSigningKey } from './keys.ts';
 export { hashPassword, generatePassword } from './passwords.ts';
 export {
   addMachineClient,

@@ -30,6 +30,17 @@ export async function rotateSigningKey(stores: Stores, delayMs: number, now = Da
   return key;
 }
 
+/**
+ * After a key may have leaked: a new key signs at once and every other key stops being published
+ * now, so the tokens they signed are refused as soon as each verifier refreshes its keys. People's
+ * apps renew their tokens (refresh tokens are not signed); nobody has to sign in again.
+ */
+export async function revokeSigningKeys(stores: Stores, now = Date.now()): Promise<SigningKey> {
+  const key = await newKey(now, now);
+  await stores.keys.insertRevokingOthers(key, now);
+  return key;
+}
+
 export interface KeySet {
   /** Private JWKs for the provider, the signing key first (oidc-provider signs with the first match). */
   readonly jwks: { keys: Record<string, unknown>[] };

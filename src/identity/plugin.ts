@@ -12,6 +12,7 @@ import { RateWindow } from '../rate-window.ts';
 import { baselineHeaders } from '../security-headers.ts';
 import type { Stores } from '../storage/index.ts';
 import { clientSecretMatches } from './clients.ts';
+import { END_SESSION_PATH, withoutWithdrawnKeyHint } from './end-session.ts';
 import { keySetFrom, type KeySet } from './keys.ts';
 import { createProvider, INTERACTION_PATH } from './provider.ts';
 import { errorPage, pageSecurityHeaders, signInPage } from './pages.ts';
@@ -148,6 +149,7 @@ export async function identityPlugin(app: FastifyInstance, options: IdentityOpti
         return;
       }
     }
+    if (req.method === 'GET' && path === END_SESSION_PATH) req.url = withoutWithdrawnKeyHint(req.url, current.keySet);
     // A JWT is answered here after the API's checks; anything else goes to the provider's own userinfo.
     const bearer = bearerCredentials(req.headers.authorization);
     if (bearer && JWT_SHAPE.test(bearer) && path === '/me' && (req.method === 'GET' || req.method === 'POST')) {

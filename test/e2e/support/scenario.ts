@@ -3,8 +3,10 @@
 // survive reloads and renew themselves, and logging out really ends the provider session.
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isoWeekOf, weekRange } from '../../../src/domain/week.ts';
+import { revokeSigningKeys } from '../../../src/identity/keys.ts';
+import { apiClient } from '../../support/api.ts';
 import { startSystem, type RunningSystem } from '../../support/system.ts';
 import { checkScreen, launchChromium, readableStorage, signIn, submitSignInForm, tabTo, Visitor } from './browser.ts';
 
@@ -37,7 +39,7 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
     const screen = (page: Page, name: string) => checkScreen(page, `${flow}-${name}`);
 
     beforeAll(async () => {
-      [running, browser] = await Promise.all([startSystem('sqlite', { env: { AUTH_FLOW: flow } }), launchChromium()]);
+      [running, browser] = await Promise.all([startSystem('sqlite', { env: { AUTH_FLOW: flow }, keyRefreshMs: 200 }), launchChromium()]);
       ellen = await Visitor.open(browser, running.baseUrl, { fakeClock: true });
       maria = await Visitor.open(browser, running.baseUrl);
     });
@@ -340,23 +342,67 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
       await page.getByRole('heading', { level: 1, name: /, Ellen Employee$/ }).waitFor();
     }, STORY_TIMEOUT);
 
+    it('after the signing keys are revoked: renews on the API’s 401 without a sign-in, and still logs out', async () => {
+      // Browsers of their own whose clocks have not been moved: each app believes its token is good.
+      const [renewing, leaving] = await Promise.all([
+        Visitor.open(browser, running.baseUrl, { fakeClock: true }),
+        Visitor.open(browser, running.baseUrl, { fakeClock: true }),
+      ]);
+      try {
+        await signIn(renewing.page, ELLEN.email, ELLEN.name);
+        await signIn(leaving.page, MARIA.email, MARIA.name);
+        const used = renewing.bearerRequests.at(-1)!.token;
+        await revokeSigningKeys(running.system.database.stores);
+        const me = () => apiClient(running.baseUrl, used)('GET', '/api/me');
+        await vi.waitFor(async () => expect((await me()).status).toBe(401), { timeout: 5000, interval: 100 });
+
+        const { page } = renewing;
+        const refused = page.waitForResponse((response) => response.url().includes('/api/timesheets?') && response.status() === 401);
+        const answered = page.waitForResponse((response) => response.url().includes('/api/timesheets?') && response.status() === 200);
+        await link(page, 'My Timesheets').click();
+        expect(/^Bearer (.+)$/.exec((await (await refused).request().allHeaders()).authorization ?? '')?.[1]).toBe(used);
+        const retried = /^Bearer (.+)$/.exec((await (await answered).request().allHeaders()).authorization ?? '')?.[1];
+        expect(retried && retried !== used, 'the retry used a renewed token').toBe(true);
+        await entryRow(page, 'Checkout redesign').waitFor();
+        expect(new URL(page.url()).pathname).toBe('/timesheets');
+
+        // Maria's app still holds an ID token signed by a withdrawn key: logging out asks her to confirm.
+        await button(leaving.page, 'Log out').click();
+        await button(leaving.page, 'Sign out').click();
+        await leaving.page.waitForURL(`${running.baseUrl}/`);
+        await button(leaving.page, 'Log in').click();
+        await leaving.page.getByLabel('Password').waitFor(); // her provider session really ended
+        for (const visitor of [renewing, leaving]) expect(visitor.cspViolations).toEqual([]);
+      } finally {
+        await Promise.all([renewing.close(), leaving.close()]);
+      }
+    }, STORY_TIMEOUT);
+
+    /**
+     * Ellen is disabled: the provider refuses the app's next renewal and her session ends.
+     * `meanwhile` runs before she is enabled again.
+     */
+    async function endEllensSession(page: Page, meanwhile = async () => {}): Promise<void> {
+      const users = running.system.database.stores.users;
+      await users.setDisabled(ELLEN.email, true);
+      try {
+        await page.clock.fastForward('11:00');
+        await heading(page, 'Your session has ended').waitFor();
+        await meanwhile();
+      } finally {
+        await users.setDisabled(ELLEN.email, false);
+      }
+    }
+
     it('keeps what was typed when the session ends before Save, for after signing in again', async () => {
-      const { page } = ellen; // signed in again by the previous story
+      const { page } = ellen; // signed in again by the logout story
       await link(page, 'My Timesheets').click();
       await button(page, 'New entry').click();
       await heading(page, 'New entry').waitFor();
       await page.getByLabel('Project').selectOption('Internal');
       await page.getByLabel('Hours').fill('3');
       await page.getByLabel('Notes').fill('Typed before the session ended');
-      // Ellen is disabled meanwhile: the provider refuses the next renewal, and the session ends.
-      const users = running.system.database.stores.users;
-      await users.setDisabled(ELLEN.email, true);
-      try {
-        await page.clock.fastForward('11:00');
-        await heading(page, 'Your session has ended').waitFor();
-      } finally {
-        await users.setDisabled(ELLEN.email, false);
-      }
+      await endEllensSession(page);
       await button(page, 'Log in').click(); // her provider session is still there: straight back
       await heading(page, 'New entry').waitFor();
       await page.getByText('What you typed before signing in again is back').waitFor();
@@ -366,6 +412,26 @@ export function describeWebApp(flow: 'pkce' | 'implicit'): void {
       await button(page, 'Save').click();
       await entryRow(page, 'Typed before the session ended').getByText('Pending', { exact: true }).waitFor();
       expect(JSON.parse(await readableStorage(page))).toMatchObject({ session: [] });
+    }, STORY_TIMEOUT);
+
+    it('never shows a kept draft to someone else who signs in in the same tab', async () => {
+      const { page } = ellen;
+      await button(page, 'New entry').click();
+      await heading(page, 'New entry').waitFor();
+      await page.getByLabel('Notes').fill('Ellen’s unsaved notes');
+      await endEllensSession(page, async () => {
+        expect(await readableStorage(page)).toContain('Ellen’s unsaved notes');
+        // Her provider session no longer counts: the sign-in page asks, and Maria signs in in this tab.
+        await button(page, 'Log in').click();
+        await page.waitForURL(/\/oidc\/interaction\//);
+        await submitSignInForm(page, MARIA.email);
+        await heading(page, 'New entry').waitFor(); // back where the session ended
+      });
+      expect(await page.getByLabel('Notes').inputValue()).toBe('');
+      expect(await page.getByText('What you typed before signing in again is back').count()).toBe(0);
+      expect(await readableStorage(page)).not.toContain('Ellen’s unsaved notes');
+      await page.goto('/');
+      await page.getByRole('heading', { level: 1, name: new RegExp(`, ${MARIA.name}$`) }).waitFor();
     }, STORY_TIMEOUT);
 
     it('loaded nothing from another origin and broke no Content Security Policy rule', () => {

@@ -7,7 +7,9 @@ import { validateImplicitResponse } from './implicit-response.ts';
 
 export function implicitFlow({ as, config }: FlowContext): Flow {
   if (!as.jwks_uri) throw new AuthError('invalid_response', 'The sign-in service publishes no keys (jwks_uri).');
-  const keys = createRemoteJWKSet(new URL(as.jwks_uri));
+  // An ID token signed by a key not yet fetched refetches the keys at once (jose waits 30 s after a
+  // fetch by default): after keys are revoked, the renewal's new key must not end the session.
+  const keys = createRemoteJWKSet(new URL(as.jwks_uri), { cooldownDuration: 0 });
   return {
     async prepare() {
       return { params: { response_type: 'id_token token' } };
