@@ -8,7 +8,7 @@ import { runCli } from './support/cli.ts';
 import { ENGINES } from './support/databases.ts';
 import { json } from './support/http.ts';
 import { pooledClient } from './support/load.ts';
-import { client, discover, signInWithCode } from './support/oidc.ts';
+import { authorizeUrl, client, discover, signInWithCode } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 import { UserAgent } from './support/user-agent.ts';
 
@@ -239,16 +239,8 @@ describe('behind TLS [sqlite]', () => {
   it('names the provider session cookie __Host-: Secure, HttpOnly, SameSite, for the whole host', async () => {
     const origin = 'https://timesheets.abc-inc.example';
     const browser = new UserAgent({ proxy: { origin, target: `http://127.0.0.1:${running.config.port}` } });
-    const signIn = new URL(`${origin}/oidc/auth`);
-    signIn.search = new URLSearchParams({
-      client_id: 'timesheets-spa',
-      response_type: 'code',
-      scope: 'openid',
-      redirect_uri: `${origin}/callback`,
-      code_challenge: 'a'.repeat(43),
-      code_challenge_method: 'S256',
-    }).toString();
-    const { url } = await browser.follow(signIn.href, `${origin}/callback`, { email: 'ellen@abc-inc.example', password: DEMO_PASSWORD });
+    const signIn = authorizeUrl(`${origin}/oidc`, { redirect_uri: `${origin}/callback` });
+    const { url } = await browser.follow(signIn, `${origin}/callback`, { email: 'ellen@abc-inc.example', password: DEMO_PASSWORD });
     expect(new URL(url).searchParams.get('code')).toBeTruthy();
     const attributesOf = (cookie: string) => cookie.toLowerCase().split(';').map((part) => part.trim());
     const session = browser.setCookies.filter((cookie) => cookie.startsWith('__Host-session='));

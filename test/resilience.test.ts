@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../src/storage/index.ts';
 import { apiClient, importJobTokenRequest, userToken } from './support/api.ts';
 import { createTestDatabase, type TestDatabase } from './support/databases.ts';
+import { authorizeUrl } from './support/oidc.ts';
 import { spawnServerProcess, type ServerProcess } from './support/server-process.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 import { UserAgent } from './support/user-agent.ts';
@@ -67,7 +68,7 @@ describe('database outage at run time [postgres]', () => {
 
     // A sign-in under way: its page was shown before the database went away.
     const browser = new UserAgent();
-    const signInStart = `${running.issuer}/auth?client_id=timesheets-spa&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`${running.baseUrl}/callback`)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;
+    const signInStart = authorizeUrl(running.issuer, { redirect_uri: `${running.baseUrl}/callback` });
     const started = await browser.request(signInStart);
     const signInPage = new URL(started.headers.get('location')!, running.issuer).href;
     expect((await browser.request(signInPage)).status).toBe(200);
@@ -184,10 +185,10 @@ async function halfSentWrite(server: ServerProcess): Promise<{ finish(): Promise
     request.on('error', () => resolve('no answer'));
   });
   request.flushHeaders();
-  await new Promise((resolve) => request.once('continue', resolve));
+  // An early answer instead of 100 (a refused token) goes on too: finish() then reports its status.
+  await Promise.race([new Promise((resolve) => request.once('continue', resolve)), answered]);
   return {
     async finish() {
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the shutdown is under way meanwhile
       request.end(body);
       return answered;
     },

@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
-import { authorizationCode, discover, SPA_CLIENT_ID } from './support/oidc.ts';
+import { authorizationCode, authorizeUrl, discover, SPA_CLIENT_ID } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
 
 describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
@@ -16,19 +16,6 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
   });
   afterAll(async () => running?.stop());
 
-  const authorizeUrl = (params: Record<string, string>) => {
-    const url = new URL(`${running.issuer}/auth`);
-    url.search = new URLSearchParams({
-      client_id: SPA_CLIENT_ID,
-      response_type: 'code',
-      scope: 'openid',
-      state: 'st',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-      code_challenge_method: 'S256',
-      ...params,
-    }).toString();
-    return url.href;
-  };
 
   it('shows an error page, never a redirect, for any redirect URI that is not exactly registered', async () => {
     const port = new URL(running.baseUrl).port;
@@ -44,7 +31,7 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
     ];
     for (const redirectUri of variants) {
       for (const prompt of [undefined, 'none']) {
-        const response = await fetch(authorizeUrl({ redirect_uri: redirectUri, ...(prompt ? { prompt } : {}) }), { redirect: 'manual' });
+        const response = await fetch(authorizeUrl(running.issuer, { state: 'st', redirect_uri: redirectUri, ...(prompt ? { prompt } : {}) }), { redirect: 'manual' });
         expect(response.status, redirectUri).toBe(400);
         expect(response.headers.get('location'), redirectUri).toBeNull();
         expect(await response.text()).toContain('redirect_uri');
@@ -53,11 +40,11 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
   });
 
   it('refuses PKCE plain and a missing code challenge (no downgrade)', async () => {
-    const plain = await fetch(authorizeUrl({ redirect_uri: callback, code_challenge_method: 'plain', code_challenge: 'x'.repeat(43) }), {
+    const plain = await fetch(authorizeUrl(running.issuer, { state: 'st', redirect_uri: callback, code_challenge_method: 'plain', code_challenge: 'x'.repeat(43) }), {
       redirect: 'manual',
     });
     expect(new URL(plain.headers.get('location')!).searchParams.get('error')).toBe('invalid_request');
-    const url = new URL(authorizeUrl({ redirect_uri: callback }));
+    const url = new URL(authorizeUrl(running.issuer, { state: 'st', redirect_uri: callback }));
     url.searchParams.delete('code_challenge');
     url.searchParams.delete('code_challenge_method');
     const none = await fetch(url, { redirect: 'manual' });
@@ -130,7 +117,7 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
   });
 
   it('never answers CORS on the authorization endpoint, and only our origin at the token endpoint', async () => {
-    const auth = await fetch(authorizeUrl({ redirect_uri: callback }), { redirect: 'manual', headers: { origin: 'https://attacker.example' } });
+    const auth = await fetch(authorizeUrl(running.issuer, { state: 'st', redirect_uri: callback }), { redirect: 'manual', headers: { origin: 'https://attacker.example' } });
     expect(auth.headers.get('access-control-allow-origin')).toBeNull();
     const config = await discover(running.issuer, SPA_CLIENT_ID);
     const tokenRequest = (origin: string) =>
@@ -157,7 +144,7 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
   it('serves provider pages and responses with protective headers', async () => {
     const discovery = await fetch(`${running.issuer}/.well-known/openid-configuration`);
     expect(discovery.headers.get('x-content-type-options')).toBe('nosniff');
-    const error = await fetch(authorizeUrl({ redirect_uri: 'https://attacker.example/cb' }));
+    const error = await fetch(authorizeUrl(running.issuer, { state: 'st', redirect_uri: 'https://attacker.example/cb' }));
     expect(error.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(error.headers.get('x-frame-options')).toBe('DENY');
     const token = await fetch(`${running.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=x' });

@@ -6,6 +6,23 @@ import { UserAgent } from './user-agent.ts';
 export const SPA_CLIENT_ID = 'timesheets-spa';
 export const USER_SCOPE = 'openid profile email read:timesheets create:timesheets delete:timesheets approve:timesheets';
 
+/**
+ * The SPA's authorization request as a browser would start it (code + PKCE with a fixed challenge),
+ * for tests that drive the provider by hand; `params` adds or overrides any parameter.
+ */
+export function authorizeUrl(issuer: string, params: Record<string, string> = {}): string {
+  const url = new URL(`${issuer}/auth`);
+  url.search = new URLSearchParams({
+    client_id: SPA_CLIENT_ID,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    ...params,
+  }).toString();
+  return url.href;
+}
+
 export async function discover(issuer: string, clientId: string, secret?: string): Promise<client.Configuration> {
   return client.discovery(
     new URL(issuer),

@@ -27,20 +27,16 @@ export interface ServerProcessOptions {
   readonly readyWithinMs?: number;
 }
 
+/** The settings every test server runs with, in process or spawned: these tests' own address and database. */
+export function serverEnv(port: number, publicUrl: string, databaseUrl: string, logLevel: string): Record<string, string> {
+  return { NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: publicUrl, DATABASE_URL: databaseUrl, LOG_LEVEL: logLevel };
+}
+
 /** Resolves once /readyz answers 200; a server that exits or stays unready is killed and reported. */
 export async function spawnServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: baseUrl,
-    DATABASE_URL: options.databaseUrl,
-    LOG_LEVEL: 'silent',
-    ...options.env,
-  };
+  const env = { PATH: process.env.PATH ?? '', ...serverEnv(port, baseUrl, options.databaseUrl, 'silent'), ...options.env };
   const args = [...SERVER_NODE_FLAGS, ...(options.nodeFlags ?? []), options.entry, 'serve', ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', options.stderr ?? 'ignore'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -59,7 +55,9 @@ export async function answersOk(url: string, withinMs: number, exited?: Promise<
   void exited?.then((code) => (exitCode = code));
   const deadline = Date.now() + withinMs;
   for (;;) {
-    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
+    // Each poll bounded too: a server that accepts but never answers must not outlast the deadline.
+    const poll = { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) };
+    if ((await fetch(url, poll).then((r) => r.status, () => 0)) === 200) return;
     if (exitCode !== undefined) throw new Error(`the process exited (code ${exitCode}) before ${url} answered 200`);
     if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${withinMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));

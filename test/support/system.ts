@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { buildSystem, type System } from '../../src/server.ts';
 import { createTestDatabase, type Engine, type TestDatabase } from './databases.ts';
 import { freePort } from './free-port.ts';
+import { serverEnv } from './server-process.ts';
 
 export { freePort };
 
@@ -33,12 +34,7 @@ export async function startSystem(engine: Engine, options: StartOptions = {}): P
   const port = options.port ?? (await freePort());
   const baseUrl = options.publicUrl ?? `http://127.0.0.1:${port}`;
   const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: baseUrl,
-    DATABASE_URL: database.url,
-    LOG_LEVEL: options.logStream ? 'info' : (process.env.TEST_LOG_LEVEL ?? 'silent'),
+    ...serverEnv(port, baseUrl, database.url, options.logStream ? 'info' : (process.env.TEST_LOG_LEVEL ?? 'silent')),
     ...options.env,
   });
   const system = await buildSystem(config, { keyRefreshMs: options.keyRefreshMs, logStream: options.logStream });

@@ -9,7 +9,7 @@ export interface Hop {
 }
 
 /** A TLS-terminating proxy in front of the server: `origin` (https) is served by `target` (http). */
-export interface ProxyRoute {
+interface ProxyRoute {
   readonly origin: string;
   readonly target: string;
 }
