@@ -1,6 +1,7 @@
 // `node bench/profile.ts [week|create|upload]`: runs one scenario (~8 s) against a server started with
 // --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package)
-// and writes a flame graph of it (flame.svg beside the profile).
+// and writes a flame graph of it (flame.svg beside the profile). For upload, CLIENT_NODE_OPTIONS is
+// passed to the import job as NODE_OPTIONS (e.g. '--cpu-prof --cpu-prof-dir=/tmp/client' profiles it too).
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
@@ -31,7 +32,15 @@ const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
 const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
 const variants =
   scenario === 'create'
-    ? tokens.map((t, i) => ({ method: 'POST', path: '/api/timesheets', headers: auth(t), body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-15`, project: 'Internal', hours: 0.01 }) }))
+    ? // 1,000 (person, day) pairs, as the bench's 1,000 people each on one day: the day's total is summed over as many rows.
+      tokens.flatMap((t, i) =>
+        Array.from({ length: 10 }, (_, day) => ({
+          method: 'POST',
+          path: '/api/timesheets',
+          headers: auth(t),
+          body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-${10 + day}`, project: 'Internal', hours: 0.01 }),
+        })),
+      )
     : tokens.map((t) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: auth(t) }));
 let load;
 if (scenario === 'upload') {
@@ -43,7 +52,7 @@ if (scenario === 'upload') {
   }
   writeFileSync(`${DIR}/rows.csv`, `${lines.join('\n')}\n`);
   load = spawn(process.execPath, ['src/cli/main.ts', 'import', `${DIR}/rows.csv`, '--quiet'], {
-    env: { PATH: process.env.PATH ?? '', PUBLIC_URL: base, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.CLIENT_NODE_OPTIONS ?? '', PUBLIC_URL: base, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
     stdio: 'inherit',
   });
 } else {

@@ -15,7 +15,7 @@ import { signInWithCode } from '../test/support/oidc.ts';
 import { answersOk, type ServerProcess } from '../test/support/server-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { SERVER_ENTRY, startProcess, startSystemProcess, stopProcess } from './processes.ts';
-import { BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
+import { APPROVAL_POOL, BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
 
 const { values: options } = parseArgs({
   options: {
@@ -33,6 +33,8 @@ const ONLY = options.only ? new Set(options.only.split(',')) : undefined;
 const unknown = [...(ONLY ?? [])].filter((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknown.length) throw new Error(`--only: no scenario ${unknown.join(', ')} (there are ${SCENARIOS.join(', ')})`);
 const runs = (scenario: (typeof SCENARIOS)[number]) => !ONLY || ONLY.has(scenario);
+/** Scenarios 2–4, the ones run on both engines (apiScenarios). */
+const runsApiScenarios = () => runs('week') || runs('create') || runs('approvals');
 const DURATION = Number(options.duration);
 const CONNECTIONS = Number(options.connections);
 const TOKEN_USERS = Number(options.users);
@@ -116,7 +118,7 @@ async function signInMany(running: ServerProcess, emails: readonly string[], con
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function apiScenarios(running: ServerProcess, engine: string): Promise<void> {
-  if (!runs('week') && !runs('create') && !runs('approvals')) return;
+  if (!runsApiScenarios()) return;
   const pid = running.child.pid!;
   log(`${engine}: signing in ${TOKEN_USERS} employees and 100 managers`);
   const employees = await signInMany(running, Array.from({ length: TOKEN_USERS }, (_, i) => userEmail(MANAGERS + i)));
@@ -161,7 +163,7 @@ async function apiScenarios(running: ServerProcess, engine: string): Promise<voi
   await measure('4a. approvals list (GET /api/approvals)', {
     variants: managers.map((token) => ({ method: 'GET', path: `/api/approvals?from=${week.from}&to=${week.to}`, headers: bearer(token) })),
   });
-  const approvals = Array.from({ length: 50_000 }, (_, i) => i);
+  const approvals = Array.from({ length: APPROVAL_POOL }, (_, i) => i);
   await measure(
     '4b. approve (PUT /api/approvals/:id)',
     {
@@ -402,7 +404,7 @@ await withDatabase('sqlite', async (url) => {
   }
 });
 // PostgreSQL runs scenarios 2-4 only.
-if (!options['skip-postgres'] && (runs('week') || runs('create') || runs('approvals'))) {
+if (!options['skip-postgres'] && runsApiScenarios()) {
   await withDatabase('postgres', async (url) => {
     log('postgres: seeding 10,000 users and 1,000,000 entries');
     await seed(url);

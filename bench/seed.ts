@@ -9,7 +9,7 @@ export const BENCH_USERS = 10_000;
 export const ENTRIES_PER_USER = 100;
 export const MANAGERS = 1_000;
 /** Pending entries kept aside (in 2020) for the approving scenario. */
-export const APPROVAL_POOL = 50_000;
+export const APPROVAL_POOL = 200_000;
 export const BENCH_PASSWORD = 'bench-password';
 export const REALISTIC_USER = 'user00000@bench.abc-inc.example';
 
