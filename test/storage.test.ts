@@ -1,12 +1,13 @@
 // The storage part's own mechanics, on both engines where they apply: prepared queries (compiled
-// once, run with new values), group commit (SQLite) and the background checkpointer (SQLite).
+// once, run with new values), rate-limit windows, group commit (SQLite) and the background
+// checkpointer (SQLite).
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { groupCommit } from '../src/storage/group-commit.ts';
-import { newEntryId, openDatabase, type Database, type EntriesTable } from '../src/storage/index.ts';
+import { newEntryId, type EntriesTable } from '../src/storage/index.ts';
 import { preparedQuery } from '../src/storage/prepared.ts';
-import { createTestDatabase, ENGINES, type TestDatabase } from './support/databases.ts';
+import { ENGINES, suiteDatabase } from './support/databases.ts';
 
 const row = (userId: string, date: string, centihours: number): EntriesTable => ({
   id: newEntryId(),
@@ -28,21 +29,11 @@ const row = (userId: string, date: string, centihours: number): EntriesTable => 
 });
 
 describe.each(ENGINES)('prepared queries [%s]', (engine) => {
-  let testDatabase: TestDatabase;
-  let database: Database;
-
-  beforeAll(async () => {
-    testDatabase = await createTestDatabase(engine);
-    database = await openDatabase(testDatabase.url);
-  });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  const suite = suiteDatabase(engine);
 
 
   it('runs the same SQL with each call’s values, in the right places, inside and outside transactions', async () => {
-    const { entries } = database.stores;
+    const { entries } = suite.database.stores;
     const monday = row('usr_a', '2026-03-02', 400);
     const tuesday = row('usr_a', '2026-03-03', 250);
     const other = row('usr_b', '2026-03-02', 800);
@@ -73,30 +64,41 @@ describe.each(ENGINES)('prepared queries [%s]', (engine) => {
 
   it('refuses a placeholder that Kysely would not pass through as one parameter', async () => {
     // Written into the SQL text instead of bound: the same text would serve every call's value.
-    const misuse = preparedQuery(database.db, ['project'], (db, values: { project: string }) =>
+    const misuse = preparedQuery(suite.database.db, ['project'], (db, values: { project: string }) =>
       db.selectFrom('entries').selectAll().where('project', '=', sql.raw<string>(`'${String(values.project)}'`)),
     );
-    await expect(misuse(database.db, { project: 'Internal' })).rejects.toThrow(/project did not become parameters/);
+    await expect(misuse(suite.database.db, { project: 'Internal' })).rejects.toThrow(/project did not become parameters/);
+  });
+});
+
+describe.each(ENGINES)('rate-limit windows [%s]', (engine) => {
+  const suite = suiteDatabase(engine);
+
+  it('counts exactly the limit of parallel events, and a refused one takes no place', async () => {
+    const { rateLimits } = suite.database.stores;
+    const start = 1_000_000;
+    const hits = await Promise.all(Array.from({ length: 12 }, () => rateLimits.hit('k:parallel', 3, 60_000, start)));
+    expect(hits.filter((hit) => hit.counted)).toHaveLength(3);
+    expect(new Set(hits.map((hit) => hit.windowStartedAt))).toEqual(new Set([start]));
+
+    // Nine refusals later, one counted event given back frees exactly one place.
+    await rateLimits.release('k:parallel', 3);
+    expect((await rateLimits.hit('k:parallel', 3, 60_000, start + 1)).counted).toBe(true);
+    expect((await rateLimits.hit('k:parallel', 3, 60_000, start + 2)).counted).toBe(false);
+
+    // A passed window starts afresh.
+    const later = await rateLimits.hit('k:parallel', 3, 60_000, start + 60_000);
+    expect(later).toEqual({ counted: true, windowStartedAt: start + 60_000 });
   });
 });
 
 describe('SQLite group commit and checkpoints [sqlite]', () => {
-  let testDatabase: TestDatabase;
-  let database: Database;
-
-  beforeAll(async () => {
-    testDatabase = await createTestDatabase('sqlite');
-    database = await openDatabase(testDatabase.url, { sqliteBackgroundCheckpoints: true });
-  });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  const suite = suiteDatabase('sqlite', { sqliteBackgroundCheckpoints: true });
 
   /** Group commit over the test database, counting the connections it takes: one per commit. */
   function countedGroupCommit() {
     let commits = 0;
-    const counted = new Proxy(database.db, {
+    const counted = new Proxy(suite.database.db, {
       get: (target, key, receiver) =>
         key === 'connection' ? () => (commits++, target.connection()) : Reflect.get(target, key, receiver),
     });
@@ -109,7 +111,7 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     const outcomes = await Promise.allSettled(
       rows.map((r, i) =>
         transaction(async (tx) => {
-          await database.stores.entries.insert(tx, r);
+          await suite.database.stores.entries.insert(tx, r);
           if (i % 3 === 0) throw new Error(`unit ${i} changed its mind`);
           // Each unit sees the ones before it in its group, as if they had committed first.
           return Number((await sql<{ n: number }>`SELECT count(*) AS n FROM entries WHERE user_id LIKE 'usr_group_%'`.execute(tx)).rows[0]!.n);
@@ -122,7 +124,7 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
       if (i % 3 === 0) expect(outcome).toEqual({ status: 'rejected', reason: new Error(`unit ${i} changed its mind`) });
       else expect(outcome.status).toBe('fulfilled');
     });
-    const stored = await database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_group_%').execute();
+    const stored = await suite.database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_group_%').execute();
     expect(new Set(stored.map((r) => r.id))).toEqual(new Set(rows.filter((_, i) => i % 3 !== 0).map((r) => r.id)));
   });
 
@@ -131,22 +133,22 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     const rows = Array.from({ length: 20 }, (_, i) => row(`usr_callbacks_${i}`, '2026-04-09', 100));
     // Each transaction is begun from its own callback; the microtasks of one run before the next.
     const outcomes = await Promise.all(
-      rows.map((r) => new Promise((resolve) => setImmediate(() => resolve(transaction((tx) => database.stores.entries.insert(tx, r)))))),
+      rows.map((r) => new Promise((resolve) => setImmediate(() => resolve(transaction((tx) => suite.database.stores.entries.insert(tx, r)))))),
     );
     expect(outcomes).toHaveLength(rows.length);
     expect(commits()).toBe(1);
-    expect(await database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_callbacks_%').execute()).toHaveLength(rows.length);
+    expect(await suite.database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_callbacks_%').execute()).toHaveLength(rows.length);
   });
 
   it('sums a person’s hours on a day from the index alone', async () => {
     const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT sum(centihours) FROM entries WHERE user_id = 'usr_a' AND date = '2026-03-02'`.execute(
-      database.db,
+      suite.database.db,
     );
     expect(rows.map((r) => r.detail)).toEqual([expect.stringContaining('USING COVERING INDEX entries_user_date_hours')]);
   });
 
   it('refuses a transaction started inside another instead of waiting for itself', async () => {
-    const { entries } = database.stores;
+    const { entries } = suite.database.stores;
     const inner = row('usr_nested', '2026-04-08', 100);
     await expect(entries.transaction(async () => entries.transaction(async (tx) => entries.insert(tx, inner)))).rejects.toThrow(
       'a transaction cannot start inside another',
@@ -158,11 +160,11 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
   });
 
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {
-    const file = testDatabase.url.slice('sqlite:'.length);
+    const file = suite.url.slice('sqlite:'.length);
     const before = statSync(file).size;
     // About 2 MB of new pages: far below the request thread's own checkpoint threshold (16,000 pages).
-    await database.stores.entries.transaction(async (tx) => {
-      for (let i = 0; i < 4000; i++) await database.stores.entries.insert(tx, row(`usr_bulk_${i % 50}`, '2026-04-07', 1));
+    await suite.database.stores.entries.transaction(async (tx) => {
+      for (let i = 0; i < 4000; i++) await suite.database.stores.entries.insert(tx, row(`usr_bulk_${i % 50}`, '2026-04-07', 1));
     });
     // The file grows page by page while a checkpoint copies them: wait for all of it.
     await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before + 1_000_000), { timeout: 5000, interval: 50 });

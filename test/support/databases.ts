@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import type { OpenOptions } from '../../src/storage/database.ts';
+import { openDatabase, type Database } from '../../src/storage/index.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
@@ -42,6 +45,37 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+export interface SuiteDatabase {
+  readonly database: Database;
+  readonly url: string;
+}
+
+/** A fresh database opened for the calling suite (beforeAll), closed and dropped after it. */
+export function suiteDatabase(engine: Engine, options?: OpenOptions): SuiteDatabase {
+  let opened: SuiteDatabase | undefined;
+  let testDatabase: TestDatabase | undefined;
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase(engine);
+    opened = { database: await openDatabase(testDatabase.url, options), url: testDatabase.url };
+  });
+  afterAll(async () => {
+    await opened?.database.close();
+    await testDatabase?.drop();
+  });
+  const current = () => {
+    if (!opened) throw new Error('the suite database opens in beforeAll');
+    return opened;
+  };
+  return {
+    get database() {
+      return current().database;
+    },
+    get url() {
+      return current().url;
     },
   };
 }
