@@ -1,6 +1,6 @@
 // Structured JSON logs that never carry a token, a password, a cookie or a secret.
-import type { FastifyServerOptions } from 'fastify';
-import type { DestinationStream } from 'pino';
+import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
+import type { Bindings, ChildLoggerOptions, DestinationStream, LogFn, Logger } from 'pino';
 
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -25,3 +25,54 @@ export function loggerOptions(level: string, stream?: DestinationStream): Fastif
     },
   };
 }
+
+type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Fastify gives every request a child logger, and pino builds a child's bindings at once (serialized
+ * and run through the redaction: ~2.5% of the server's CPU on the week view, profiled). This stands
+ * in for the child and builds the real one the first time the request logs at an enabled level,
+ * which at `warn` most requests never do. What is logged is unchanged.
+ */
+class DeferredChildLogger implements FastifyBaseLogger {
+  readonly #parent: Logger;
+  readonly #bindings: Bindings;
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(parent: Logger, bindings: Bindings) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+  }
+
+  #real(): FastifyBaseLogger {
+    return (this.#child ??= this.#parent.child(this.#bindings));
+  }
+
+  #log(level: LevelName, args: unknown[]): void {
+    if (this.#child || this.#parent.isLevelEnabled(level)) (this.#real()[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  get level(): string {
+    return this.#child?.level ?? this.#parent.level;
+  }
+  set level(level: string) {
+    this.#real().level = level;
+  }
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, options);
+  }
+  fatal: LogFn = (...args: unknown[]) => this.#log('fatal', args);
+  error: LogFn = (...args: unknown[]) => this.#log('error', args);
+  warn: LogFn = (...args: unknown[]) => this.#log('warn', args);
+  info: LogFn = (...args: unknown[]) => this.#log('info', args);
+  debug: LogFn = (...args: unknown[]) => this.#log('debug', args);
+  trace: LogFn = (...args: unknown[]) => this.#log('trace', args);
+  silent: LogFn = () => undefined;
+}
+
+/** Fastify's `childLoggerFactory`: a deferred child, unless the route asks for its own level or serializers. */
+export const requestLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) => {
+  const parent = logger as Partial<Logger>;
+  if (Object.keys(options).length > 0 || typeof parent.isLevelEnabled !== 'function') return logger.child(bindings, options);
+  return new DeferredChildLogger(parent as Logger, bindings);
+};

@@ -8,7 +8,7 @@ import { servedOverHttps, type Config } from './config.ts';
 import { cspReportRoutes } from './csp-reports.ts';
 import { apiPlugin, localKeySource, remoteKeySource, type KeySource } from './api/index.ts';
 import { bootstrapTenant, identityPlugin, publicJwks, seedDemoProjects, type IdentityHandle } from './identity/index.ts';
-import { loggerOptions } from './logging.ts';
+import { loggerOptions, requestLoggerFactory } from './logging.ts';
 import { PROJECT_ROOT } from './project-root.ts';
 import { baselineHeaders } from './security-headers.ts';
 import { openDatabase, type Database } from './storage/index.ts';
@@ -45,8 +45,10 @@ export async function buildSystem(config: Config, options: BuildOptions = {}): P
       sqliteSynchronous: config.sqliteSynchronous,
       sqliteBackgroundCheckpoints: true,
     }));
+  const logger = loggerOptions(config.logLevel, options.logStream);
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, options.logStream),
+    logger,
+    ...(logger ? { childLoggerFactory: requestLoggerFactory } : {}),
     // Our onResponse hook writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // A hop count trusts that many proxies in front of us (and no client-supplied address).
