@@ -1,7 +1,7 @@
 // Attacks on the embedded provider (security checklist §2.1), over real HTTP.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient } from './support/api.ts';
+import { apiClient, userToken } from './support/api.ts';
 import { ENGINES } from './support/databases.ts';
 import { authorizationCode, authorizeUrl, discover, SPA_CLIENT_ID } from './support/oidc.ts';
 import { startSystem, type RunningSystem } from './support/system.ts';
@@ -139,6 +139,45 @@ describe.each(ENGINES)('attacks on the identity provider [%s]', (engine) => {
       headers: { origin: running.baseUrl, 'access-control-request-method': 'GET' },
     });
     expect(ours.headers.get('access-control-allow-origin')).toBe(running.baseUrl);
+  });
+
+  it('lets only our origin read the API’s answers, its refusals included, and varies every answer by Origin', async () => {
+    const token = await userToken(running, 'ellen@abc-inc.example');
+    const me = (origin?: string, withToken = true) =>
+      fetch(`${running.baseUrl}/api/me`, {
+        headers: { ...(origin ? { origin } : {}), ...(withToken ? { authorization: `Bearer ${token}` } : {}) },
+      });
+    const ours = await me(running.baseUrl);
+    expect(ours.status).toBe(200);
+    expect(ours.headers.get('access-control-allow-origin')).toBe(running.baseUrl);
+    expect(ours.headers.get('access-control-expose-headers')).toBe('location, retry-after, www-authenticate');
+    expect(ours.headers.get('access-control-allow-credentials')).toBeNull();
+    const refused = await me(running.baseUrl, false);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(running.baseUrl);
+    for (const response of [await me('https://attacker.example'), await me()]) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      expect(response.headers.get('access-control-expose-headers')).toBeNull();
+    }
+    for (const response of [ours, refused, await me()]) expect(response.headers.get('vary')).toContain('Origin');
+
+    const preflight = (origin: string) =>
+      fetch(`${running.baseUrl}/api/timesheets/ent_any`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, content-type' },
+      });
+    const allowed = await preflight(running.baseUrl);
+    expect(allowed.status).toBe(204);
+    expect(Object.fromEntries([...allowed.headers].filter(([name]) => name.startsWith('access-control-')))).toEqual({
+      'access-control-allow-origin': running.baseUrl,
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-expose-headers': 'location, retry-after, www-authenticate',
+      'access-control-max-age': '600',
+    });
+    const foreign = await preflight('https://attacker.example');
+    expect([...foreign.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
   });
 
   it('serves provider pages and responses with protective headers', async () => {

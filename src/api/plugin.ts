@@ -1,6 +1,5 @@
 // The Timesheets API under /api: a resource server that trusts only access tokens from the
 // configured issuer. Its OpenAPI document is generated from the schemas that validate requests.
-import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,6 +9,7 @@ import { htmlPageHeadersButCsp } from '../security-headers.ts';
 import { SCOPE_DESCRIPTIONS, USER_API_SCOPES } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { tokenVerifier } from './auth.ts';
+import { allowCrossOriginFrom } from './cors.ts';
 import { installGuard, type OnPerson } from './guard.ts';
 import type { KeySource } from './keys.ts';
 import { errorHandler, problem, sendProblem } from './problems.ts';
@@ -96,13 +96,7 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
   // JSON only: a form or text body is refused with 415 instead of being guessed at.
   app.removeContentTypeParser('text/plain');
   // Browsers may call the API from the web app's origin only (the same origin by default).
-  await app.register(cors, {
-    origin: [new URL(config.publicUrl).origin],
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type'],
-    exposedHeaders: ['location', 'retry-after', 'www-authenticate'],
-    maxAge: 600,
-  });
+  allowCrossOriginFrom(app, new URL(config.publicUrl).origin);
   app.addHook('onSend', async (_request, reply) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('cross-origin-resource-policy', 'same-site');
