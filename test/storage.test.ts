@@ -2,6 +2,7 @@
 // once, run with new values), rate-limit windows, group commit (SQLite) and the background
 // checkpointer (SQLite).
 import { statSync } from 'node:fs';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { groupCommit } from '../src/storage/group-commit.ts';
@@ -157,6 +158,34 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     // The connection is free again afterwards.
     await entries.transaction(async (tx) => entries.insert(tx, inner));
     expect(await entries.find(entries.db, inner.id)).toEqual(inner);
+  });
+
+  it('lets the reads of one event-loop turn share a read transaction, ended by the turn or by a write', async () => {
+    const { entries } = suite.database.stores;
+    const db = suite.database.db;
+    // Another connection to the same file, as the admin CLI's would be.
+    const otherProcess = new DatabaseSync(suite.url.slice('sqlite:'.length), { timeout: 5000 });
+    try {
+      const theirs = row('usr_other_process', '2026-04-09', 100);
+      const columns = Object.keys(theirs);
+      const insert = otherProcess.prepare(`INSERT INTO entries (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')})`);
+      expect(await entries.find(db, theirs.id)).toBeUndefined(); // this turn's read transaction begins
+      insert.run(theirs as unknown as Record<string, SQLInputValue>); // a reader never blocks a writer (WAL)
+      // Within the turn the shared snapshot holds; it is never older than the turn's first read.
+      expect(await entries.find(db, theirs.id)).toBeUndefined();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await entries.find(db, theirs.id)).toEqual(theirs);
+
+      // A write in the same turn ends the shared read transaction first, and is read back at once.
+      expect(await entries.find(db, theirs.id)).toEqual(theirs);
+      await suite.database.stores.rateLimits.hit('k:read-group', 5, 60_000);
+      expect(await db.selectFrom('rate_limits').select('count').where('key', '=', 'k:read-group').executeTakeFirst()).toEqual({ count: 1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      // The turn over, nothing is held: the other connection can take the write lock at once.
+      otherProcess.exec('BEGIN IMMEDIATE; DELETE FROM rate_limits; COMMIT');
+    } finally {
+      otherProcess.close();
+    }
   });
 
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {
