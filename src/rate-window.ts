@@ -1,4 +1,4 @@
-// A per-instance fixed-window counter for request rate limits (the token endpoint, CSP reports).
+// A per-instance fixed-window counter for request rate limits (the API, the token endpoint, CSP reports).
 // Each instance counts on its own: with N instances the effective limit is up to N times the
 // setting. Bounded: past MAX_KEYS the oldest windows are dropped, so a flood of new keys cannot
 // grow memory.
