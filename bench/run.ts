@@ -50,12 +50,31 @@ interface Row {
   p99Ms?: number;
   peakRssMb?: number;
   ratio?: number;
-  /** Compared with the baseline: the ratio is filled in once every baseline run is known. */
-  compare?: boolean;
+  /** The baseline's req/s this row's ratio is taken against. */
+  ceiling?: number;
   unit?: string;
   note?: string;
 }
 const rows: Row[] = [];
+/**
+ * Baseline runs and the rows compared with them, in the order measured. The baseline runs just before
+ * every compared scenario and once at the end, and a row's ratio is taken against the faster of the two
+ * runs on either side of it: this machine's speed drifts by a third within minutes, so a ceiling
+ * measured minutes away made ratios swing by ten points between runs of the same code.
+ */
+const sequence: Array<{ baseline: LoadResult & { peakRssMb: number } } | { row: Row }> = [];
+/** A row measured against the baseline (see sequence). */
+function pushCompared(row: Row): void {
+  rows.push(row);
+  sequence.push({ row });
+}
+let ceilingRun: () => Promise<void> = async () => {
+  throw new Error('the baseline has not started');
+};
+/** The baseline run after the last compared scenario of a phase (its neighbour on the far side). */
+async function closeComparisons(): Promise<void> {
+  if (sequence.length > 0 && 'row' in sequence.at(-1)!) await ceilingRun();
+}
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 // ---------------------------------------------------------------- processes
@@ -126,19 +145,19 @@ async function apiScenarios(running: ServerProcess, engine: string): Promise<voi
   const week = weekRange(isoWeekOf(new Date().toISOString().slice(0, 10)));
 
   const measure = async (scenario: string, spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>, note?: string) => {
+    await ceilingRun();
     log(`${engine}: ${scenario}`);
     const { result, peakRssMb } = await withPeakRss(pid, () =>
       load({ url: running.baseUrl, connections: CONNECTIONS, durationSeconds: DURATION, ...spec }),
     );
     const failed = result.total - (result.statusCodes['200'] ?? 0) - (result.statusCodes['201'] ?? 0);
-    rows.push({
+    pushCompared({
       scenario,
       engine,
       requestsPerSecond: result.requestsPerSecond,
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       peakRssMb,
-      compare: true,
       note: [note, failed ? `${failed} non-2xx: ${JSON.stringify(result.statusCodes)}` : ''].filter(Boolean).join('; ') || undefined,
     });
     return result;
@@ -180,6 +199,7 @@ async function apiScenarios(running: ServerProcess, engine: string): Promise<voi
 
 async function tokenScenarios(running: ServerProcess): Promise<void> {
   const pid = running.child.pid!;
+  await ceilingRun();
   log('sqlite: 6a. client credentials');
   const basic = `Basic ${Buffer.from(`timesheets-import-job:${IMPORT_SECRET}`).toString('base64')}`;
   const { result, peakRssMb } = await withPeakRss(pid, () =>
@@ -197,14 +217,13 @@ async function tokenScenarios(running: ServerProcess): Promise<void> {
       ],
     }),
   );
-  rows.push({
+  pushCompared({
     scenario: '6a. client-credentials tokens',
     engine: 'sqlite',
     requestsPerSecond: result.requestsPerSecond,
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
     peakRssMb,
-    compare: true,
     unit: 'tokens/s',
   });
 
@@ -268,31 +287,46 @@ async function importScenario(running: ServerProcess): Promise<void> {
 
 // ---------------------------------------------------------------- baseline, web size, soak
 
-/**
- * The ceiling, measured twice (before the scenarios and after SQLite's): this machine's speed drifts
- * within a run, and ratios are taken against the faster of the two, never the slower.
- */
-async function baseline(bodyBytes: number, when: 'before' | 'after'): Promise<void> {
+/** The ceiling: a bare Fastify server in its own process, kept up for the whole run and measured on demand. */
+async function startBaseline(bodyBytes: number): Promise<{ run(): Promise<void>; stop(): Promise<void> }> {
   const port = await freePort();
   const child = startProcess([new URL('./baseline.ts', import.meta.url).pathname, String(port), String(bodyBytes)], {});
-  try {
-    await answersOk(`http://127.0.0.1:${port}/baseline`, 60_000);
-    log(`1. baseline (bare Fastify), ${when} the scenarios`);
-    const { result, peakRssMb } = await withPeakRss(child.pid!, () =>
-      load({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, variants: [{ method: 'GET', path: '/baseline' }] }),
-    );
-    rows.push({
-      scenario: `1. baseline: bare Fastify, ${bodyBytes}-byte JSON, ${when}`,
-      engine: '-',
-      requestsPerSecond: result.requestsPerSecond,
-      p50Ms: result.p50Ms,
-      p99Ms: result.p99Ms,
-      peakRssMb,
-      compare: true,
-    });
-  } finally {
-    await stopProcess(child);
-  }
+  await answersOk(`http://127.0.0.1:${port}/baseline`, 60_000);
+  return {
+    async run() {
+      log('1. baseline (bare Fastify)');
+      const { result, peakRssMb } = await withPeakRss(child.pid!, () =>
+        load({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, variants: [{ method: 'GET', path: '/baseline' }] }),
+      );
+      sequence.push({ baseline: { ...result, peakRssMb } });
+    },
+    stop: () => stopProcess(child),
+  };
+}
+
+/** One row for the baseline runs, and each compared row's ratio against the faster run beside it. */
+function settleRatios(bodyBytes: number): void {
+  const runs = sequence.flatMap((event) => ('baseline' in event ? [event.baseline] : []));
+  if (runs.length === 0) return;
+  const fastest = runs.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+  const slowest = Math.min(...runs.map((run) => run.requestsPerSecond));
+  rows.unshift({
+    scenario: `1. baseline: bare Fastify, ${bodyBytes}-byte JSON`,
+    engine: '-',
+    requestsPerSecond: fastest.requestsPerSecond,
+    p50Ms: fastest.p50Ms,
+    p99Ms: fastest.p99Ms,
+    peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),
+    note: `${runs.length} runs, one before each compared scenario and one at the end: ${slowest}–${fastest.requestsPerSecond} req/s`,
+  });
+  sequence.forEach((event, index) => {
+    if (!('row' in event)) return;
+    const before = sequence.slice(0, index).findLast((e) => 'baseline' in e);
+    const after = sequence.slice(index + 1).find((e) => 'baseline' in e);
+    const beside = [before, after].flatMap((e) => (e && 'baseline' in e ? [e.baseline.requestsPerSecond] : []));
+    event.row.ceiling = Math.max(...beside);
+    event.row.ratio = event.row.requestsPerSecond / event.row.ceiling;
+  });
 }
 
 /** The size of scenario 2's answer, so the baseline serves as many bytes. */
@@ -385,40 +419,45 @@ async function withDatabase<T>(engine: 'sqlite' | 'postgres', work: (url: string
 
 const started = Date.now();
 let bodyBytes = 0;
-await withDatabase('sqlite', async (url) => {
-  log('sqlite: seeding 10,000 users and 1,000,000 entries');
-  const seeded = Date.now();
-  await seed(url);
-  log(`sqlite: seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
-  const running = await startSystemProcess(url);
-  try {
-    bodyBytes = await weekAnswerBytes(running);
-    await baseline(bodyBytes, 'before');
-    await apiScenarios(running, 'sqlite');
-    if (runs('import')) await importScenario(running);
-    if (runs('tokens')) await tokenScenarios(running);
-    await baseline(bodyBytes, 'after');
-    if (Number(options.soak) > 0) await soak(running, Number(options.soak));
-  } finally {
-    await stopProcess(running.child);
-  }
-});
-// PostgreSQL runs scenarios 2-4 only.
-if (!options['skip-postgres'] && runsApiScenarios()) {
-  await withDatabase('postgres', async (url) => {
-    log('postgres: seeding 10,000 users and 1,000,000 entries');
+let baselineServer: Awaited<ReturnType<typeof startBaseline>> | undefined;
+try {
+  await withDatabase('sqlite', async (url) => {
+    log('sqlite: seeding 10,000 users and 1,000,000 entries');
+    const seeded = Date.now();
     await seed(url);
+    log(`sqlite: seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
     const running = await startSystemProcess(url);
     try {
-      await apiScenarios(running, 'postgres');
+      bodyBytes = await weekAnswerBytes(running);
+      const server = (baselineServer = await startBaseline(bodyBytes));
+      ceilingRun = () => server.run();
+      await apiScenarios(running, 'sqlite');
+      if (runs('import')) await importScenario(running);
+      if (runs('tokens')) await tokenScenarios(running);
+      await closeComparisons();
+      if (Number(options.soak) > 0) await soak(running, Number(options.soak));
     } finally {
       await stopProcess(running.child);
     }
   });
+  // PostgreSQL runs scenarios 2-4 only.
+  if (!options['skip-postgres'] && runsApiScenarios()) {
+    await withDatabase('postgres', async (url) => {
+      log('postgres: seeding 10,000 users and 1,000,000 entries');
+      await seed(url);
+      const running = await startSystemProcess(url);
+      try {
+        await apiScenarios(running, 'postgres');
+        await closeComparisons();
+      } finally {
+        await stopProcess(running.child);
+      }
+    });
+  }
+} finally {
+  await baselineServer?.stop();
 }
-
-const ceiling = Math.max(...rows.filter((row) => row.scenario.startsWith('1. baseline')).map((row) => row.requestsPerSecond));
-for (const row of rows) if (row.compare) row.ratio = row.requestsPerSecond / ceiling;
+settleRatios(bodyBytes);
 const web = webBundleKb();
 console.log(`\nABC Timesheets benchmark, ${new Date().toISOString()}, ${CONNECTIONS} connections, ${DURATION} s per scenario\n`);
 printTable();
