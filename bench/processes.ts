@@ -10,13 +10,6 @@ export function startProcess(args: string[], env: Record<string, string>): Child
   return spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-export async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 /** The identity provider and the API on `databaseUrl`, on a free loopback port, ready. */
 export function startSystemProcess(
   databaseUrl: string,

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
 import { flameGraphSvg } from './flame-graph.ts';
-import { startSystemProcess, stopProcess } from './processes.ts';
+import { startSystemProcess } from './processes.ts';
 import { BENCH_PASSWORD, MANAGERS, seed, userEmail } from './seed.ts';
 
 const DIR = '/tmp/timesheets-profile';
@@ -61,7 +61,7 @@ if (scenario === 'upload') {
 }
 await new Promise((resolve) => load.on('exit', resolve));
 const loadEnded = Date.now();
-await stopProcess(running.child);
+await running.stop();
 
 // Only the samples taken while the load ran.
 const file = readdirSync(DIR).find((f) => f.endsWith('.cpuprofile'))!;

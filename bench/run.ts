@@ -12,9 +12,9 @@ import pg from 'pg';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
-import { answersOk, type ServerProcess } from '../test/support/server-process.ts';
+import { answersOk, stopChild, type ServerProcess } from '../test/support/server-process.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
-import { SERVER_ENTRY, startProcess, startSystemProcess, stopProcess } from './processes.ts';
+import { SERVER_ENTRY, startProcess, startSystemProcess } from './processes.ts';
 import { APPROVAL_POOL, BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
 
 const { values: options } = parseArgs({
@@ -300,7 +300,7 @@ async function startBaseline(bodyBytes: number): Promise<{ run(): Promise<void>;
       );
       sequence.push({ baseline: { ...result, peakRssMb } });
     },
-    stop: () => stopProcess(child),
+    stop: () => stopChild(child),
   };
 }
 
@@ -437,7 +437,7 @@ try {
       await closeComparisons();
       if (Number(options.soak) > 0) await soak(running, Number(options.soak));
     } finally {
-      await stopProcess(running.child);
+      await running.stop();
     }
   });
   // PostgreSQL runs scenarios 2-4 only.
@@ -450,7 +450,7 @@ try {
         await apiScenarios(running, 'postgres');
         await closeComparisons();
       } finally {
-        await stopProcess(running.child);
+        await running.stop();
       }
     });
   }

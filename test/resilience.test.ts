@@ -156,7 +156,7 @@ async function writesSurvive(interrupt: (server: ServerProcess) => Promise<void>
     }
     return acknowledged.length;
   } finally {
-    server?.child.kill('SIGKILL');
+    await server?.stop('SIGKILL');
     await database.drop();
   }
 }
@@ -213,8 +213,7 @@ describe('shutdown and crash under write load [sqlite]', () => {
 
   it('keeps every acknowledged write through a kill -9', async () => {
     await writesSurvive(async (server) => {
-      server.child.kill('SIGKILL');
-      await server.exited;
+      await server.stop('SIGKILL');
     });
   });
 });

@@ -20,8 +20,7 @@ describe('the compiled server (npm start) [sqlite]', () => {
     ({ baseUrl } = server);
   });
   afterAll(async () => {
-    server?.child.kill('SIGTERM');
-    await server?.exited;
+    await server?.stop();
     await database?.drop();
   });
 
@@ -54,8 +53,7 @@ describe('timesheets serve --parts (any subset, one process each) [sqlite]', () 
     try {
       return await Promise.all(paths.map(async (path) => (await fetch(`${server.baseUrl}${path}`)).status));
     } finally {
-      server.child.kill('SIGTERM');
-      await server.exited;
+      await server.stop();
     }
   }
 

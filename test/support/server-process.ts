@@ -10,6 +10,8 @@ export interface ServerProcess {
   readonly issuer: string;
   /** Resolves with the exit code (null after a signal) once the process has exited. */
   readonly exited: Promise<number | null>;
+  /** Sends `signal` (SIGTERM: a graceful stop) unless it has exited, and resolves once it has. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface ServerProcessOptions {
@@ -46,7 +48,15 @@ export async function spawnServerProcess(options: ServerProcessOptions): Promise
     child.kill('SIGKILL');
     throw new Error(`${options.entry} serve did not become ready`, { cause: error });
   }
-  return { child, baseUrl, issuer: `${baseUrl}/oidc`, exited };
+  return { child, baseUrl, issuer: `${baseUrl}/oidc`, exited, stop: (signal) => stopChild(child, signal) };
+}
+
+/** Sends `signal` to a child process unless it has exited, and resolves once it has. */
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
 }
 
 /** Polls `url` until it answers 200; gives up after `withinMs`, or as soon as `exited` settles. */
