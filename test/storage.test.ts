@@ -2,8 +2,8 @@
 // once, run with new values), rate-limit windows, group commit (SQLite) and the background
 // checkpointer (SQLite).
 import { statSync } from 'node:fs';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import { sql } from 'kysely';
+import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
+import { CompiledQuery, sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { groupCommit } from '../src/storage/group-commit.ts';
 import { newEntryId, type EntriesTable } from '../src/storage/index.ts';
@@ -142,10 +142,21 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
   });
 
   it('sums a person’s hours on a day from the index alone', async () => {
-    const { rows } = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT sum(centihours) FROM entries WHERE user_id = 'usr_a' AND date = '2026-03-02'`.execute(
-      suite.database.db,
-    );
-    expect(rows.map((r) => r.detail)).toEqual([expect.stringContaining('USING COVERING INDEX entries_user_date_hours')]);
+    // The statement the store itself runs, caught on its way into SQLite, then explained.
+    const statements = vi.spyOn(StatementSync.prototype, 'all');
+    const { entries } = suite.database.stores;
+    let ran: { sql: string; parameters: unknown[] }[];
+    try {
+      await entries.centihoursOn(entries.db, 'usr_a', '2026-03-02');
+      ran = statements.mock.contexts
+        .map((statement, call) => ({ sql: (statement as StatementSync).sourceSQL, parameters: statements.mock.calls[call]! }))
+        .filter(({ sql }) => sql.includes('sum('));
+    } finally {
+      statements.mockRestore();
+    }
+    expect(ran).toHaveLength(1);
+    const plan = await suite.database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${ran[0]!.sql}`, ran[0]!.parameters));
+    expect(plan.rows.map((r) => r.detail)).toEqual([expect.stringContaining('USING COVERING INDEX entries_user_date_hours')]);
   });
 
   it('refuses a transaction started inside another instead of waiting for itself', async () => {
