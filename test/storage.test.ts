@@ -199,6 +199,15 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     }
   });
 
+  it('refuses a query that bypasses its transaction from inside a group, instead of waiting for the group forever', async () => {
+    const { entries } = suite.database.stores;
+    await expect(entries.transaction(async () => entries.find(entries.db, 'ent_elsewhere'))).rejects.toThrow('pass the transaction');
+    // The group and the connection carry on.
+    const after = row('usr_after_refusal', '2026-04-08', 100);
+    await entries.transaction(async (tx) => entries.insert(tx, after));
+    expect(await entries.find(entries.db, after.id)).toEqual(after);
+  });
+
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {
     const file = suite.url.slice('sqlite:'.length);
     const before = statSync(file).size;

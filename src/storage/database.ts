@@ -3,10 +3,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdapter, type Driver } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import { insideGroupCommit } from './group-commit.ts';
 import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
 import * as entries from './migrations/002-entries.ts';
@@ -136,7 +137,59 @@ function openSqlite(file: string, synchronous: 'normal' | 'full'): { db: Db; dat
   // page's old content in a sub-journal until they end: in memory, not in a temporary file
   // (measured on the import's per-row inserts inside a savepoint: 35 → 22 µs a row).
   database.exec('PRAGMA temp_store = MEMORY;');
-  return { db: new Kysely<Schema>({ dialect: new SqliteDialect({ database: adaptNodeSqlite(database) }) }), database };
+  return { db: new Kysely<Schema>({ dialect: new OneConnectionSqliteDialect({ database: adaptNodeSqlite(database) }) }), database };
+}
+
+/**
+ * SQLite has one connection here, and a group commit holds it while its units run: a query from a
+ * unit that does not go through the unit's transaction would wait for the group forever. It is
+ * refused at once instead, naming the mistake. That needs the connection's lock in the driver (Kysely
+ * would otherwise queue the query on a lock of its own before the driver is asked), so the adapter
+ * tells Kysely not to lock, and the driver takes the lock itself.
+ */
+class OneConnectionSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new (class extends SqliteAdapter {
+      override get supportsMultipleConnections(): boolean {
+        return true; // the lock is the driver's own, below
+      }
+    })();
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const acquire = driver.acquireConnection.bind(driver);
+    const release = driver.releaseConnection.bind(driver);
+    let held = false;
+    const waiting: (() => void)[] = [];
+    // Straight to the next in line, still held; or free.
+    const handOn = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else held = false;
+    };
+    driver.acquireConnection = async () => {
+      if (insideGroupCommit()) {
+        throw new Error('a query outside its transaction, from inside one, would wait for it forever: pass the transaction');
+      }
+      if (held) await new Promise<void>((resolve) => waiting.push(resolve));
+      held = true;
+      try {
+        return await acquire();
+      } catch (error) {
+        handOn();
+        throw error;
+      }
+    };
+    driver.releaseConnection = async (connection) => {
+      try {
+        await release(connection);
+      } finally {
+        handOn();
+      }
+    };
+    return driver;
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 256;

@@ -27,8 +27,16 @@ interface Unit<Database> {
   outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
-/** Set while a group runs: a transaction started from inside one would wait for itself forever. */
+/**
+ * Set while a group's units run on its connection: a transaction started from inside one, or a query
+ * outside it (which needs the same, only, connection), would wait for the group forever.
+ */
 const insideGroup = new AsyncLocalStorage<true>();
+
+/** True in the work of a group's unit (see the SQLite driver's guard in database.ts). */
+export function insideGroupCommit(): boolean {
+  return insideGroup.getStore() === true;
+}
 
 export function groupCommit<Database>(db: Kysely<Database>) {
   let waiting: Unit<Database>[] = [];
@@ -51,17 +59,19 @@ export function groupCommit<Database>(db: Kysely<Database>) {
   }
 
   async function runTogether(units: readonly Unit<Database>[]): Promise<void> {
-    await db.connection().execute(async (connection) => {
-      await connection.executeQuery(BEGIN);
-      try {
-        for (const unit of units) await runUnit(connection, unit);
-        await connection.executeQuery(COMMIT);
-      } catch (error) {
-        // Nothing to roll back when SQLite has already done it.
-        await connection.executeQuery(ROLLBACK).catch(() => {});
-        throw error;
-      }
-    });
+    await db.connection().execute((connection) =>
+      insideGroup.run(true, async () => {
+        await connection.executeQuery(BEGIN);
+        try {
+          for (const unit of units) await runUnit(connection, unit);
+          await connection.executeQuery(COMMIT);
+        } catch (error) {
+          // Nothing to roll back when SQLite has already done it.
+          await connection.executeQuery(ROLLBACK).catch(() => {});
+          throw error;
+        }
+      }),
+    );
   }
 
   async function drain(): Promise<void> {
@@ -69,7 +79,7 @@ export function groupCommit<Database>(db: Kysely<Database>) {
       const units = waiting;
       waiting = [];
       try {
-        await insideGroup.run(true, () => runTogether(units));
+        await runTogether(units);
         for (const unit of units) {
           const outcome = unit.outcome!;
           if (outcome.ok) unit.resolve(outcome.value);
