@@ -187,13 +187,16 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(await entries.find(db, theirs.id)).toEqual(theirs);
 
-      // A write in the same turn ends the shared read transaction first, and is read back at once.
+      // A write in the same turn ends the shared read transaction first: it is committed when it
+      // returns, so another connection sees it at once (inside the read transaction it would not be).
       expect(await entries.find(db, theirs.id)).toEqual(theirs);
       await suite.database.stores.rateLimits.hit('k:read-group', 5, 60_000);
+      expect(otherProcess.prepare('SELECT count FROM rate_limits WHERE key = ?').get('k:read-group')).toEqual({ count: 1 });
       expect(await db.selectFrom('rate_limits').select('count').where('key', '=', 'k:read-group').executeTakeFirst()).toEqual({ count: 1 });
       await new Promise((resolve) => setImmediate(resolve));
-      // The turn over, nothing is held: the other connection can take the write lock at once.
-      otherProcess.exec('BEGIN IMMEDIATE; DELETE FROM rate_limits; COMMIT');
+      // The turn over, no read transaction is left: the whole log can be checkpointed and truncated
+      // (a reader still holding a snapshot in it would make this report busy).
+      expect(otherProcess.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get()).toMatchObject({ busy: 0 });
     } finally {
       otherProcess.close();
     }
@@ -202,10 +205,15 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
   it('refuses a query that bypasses its transaction from inside a group, instead of waiting for the group forever', async () => {
     const { entries } = suite.database.stores;
     await expect(entries.transaction(async () => entries.find(entries.db, 'ent_elsewhere'))).rejects.toThrow('pass the transaction');
-    // The group and the connection carry on.
+    // The group and the connection carry on; work a unit started runs normally once the group is over.
     const after = row('usr_after_refusal', '2026-04-08', 100);
-    await entries.transaction(async (tx) => entries.insert(tx, after));
+    let startedByTheUnit: Promise<unknown> | undefined;
+    await entries.transaction(async (tx) => {
+      startedByTheUnit = new Promise((resolve) => setTimeout(resolve, 20)).then(() => entries.find(entries.db, after.id));
+      await entries.insert(tx, after);
+    });
     expect(await entries.find(entries.db, after.id)).toEqual(after);
+    await expect(startedByTheUnit).resolves.toEqual(after);
   });
 
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {

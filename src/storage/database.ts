@@ -226,8 +226,11 @@ function adaptNodeSqlite(database: DatabaseSync) {
   const reads = readGroups(database);
   return {
     close: () => {
-      reads.end();
-      database.close();
+      try {
+        reads.end();
+      } finally {
+        database.close();
+      }
     },
     prepare(sql: string) {
       const { statement, columns, select } = prepared(sql);
@@ -257,8 +260,9 @@ function adaptNodeSqlite(database: DatabaseSync) {
  * and ends a read transaction around every statement otherwise, and on this machine that costs three
  * system calls (two fcntl locks and an fstat: ~3 of the ~4 µs of a read by primary key, measured).
  * The shared transaction ends on the next check phase, or at once before any other statement (a
- * write, or a BEGIN), so this process always reads what it has committed, and a read never sees a
- * snapshot older than the start of the current turn.
+ * write, or a BEGIN), so this process always reads what it has committed. A write by another process
+ * (the admin CLI) is seen from the next turn on; a group begun in a check phase (code resumed after a
+ * group commit) lasts through the following turn's poll phase.
  */
 function readGroups(database: DatabaseSync) {
   const begin = database.prepare('BEGIN');
@@ -272,6 +276,7 @@ function readGroups(database: DatabaseSync) {
       commit.run();
     } catch {
       // A read-only transaction loses nothing by rolling back; left open it would pin an old snapshot.
+      // Should the rollback fail too, the error ends the process rather than serve stale reads.
       database.exec('ROLLBACK');
     }
   };

@@ -29,13 +29,15 @@ interface Unit<Database> {
 
 /**
  * Set while a group's units run on its connection: a transaction started from inside one, or a query
- * outside it (which needs the same, only, connection), would wait for the group forever.
+ * outside it (which needs the same, only, connection), would wait for the group forever. Async work
+ * a unit starts inherits the store; `running` turns false when the group ends, so such work is not
+ * refused after the group has let the connection go.
  */
-const insideGroup = new AsyncLocalStorage<true>();
+const insideGroup = new AsyncLocalStorage<{ running: boolean }>();
 
-/** True in the work of a group's unit (see the SQLite driver's guard in database.ts). */
+/** True in the work of a group's unit while the group runs (see the SQLite driver's guard in database.ts). */
 export function insideGroupCommit(): boolean {
-  return insideGroup.getStore() === true;
+  return insideGroup.getStore()?.running === true;
 }
 
 export function groupCommit<Database>(db: Kysely<Database>) {
@@ -59,19 +61,24 @@ export function groupCommit<Database>(db: Kysely<Database>) {
   }
 
   async function runTogether(units: readonly Unit<Database>[]): Promise<void> {
-    await db.connection().execute((connection) =>
-      insideGroup.run(true, async () => {
-        await connection.executeQuery(BEGIN);
+    await db.connection().execute((connection) => {
+      const group = { running: true };
+      return insideGroup.run(group, async () => {
         try {
-          for (const unit of units) await runUnit(connection, unit);
-          await connection.executeQuery(COMMIT);
-        } catch (error) {
-          // Nothing to roll back when SQLite has already done it.
-          await connection.executeQuery(ROLLBACK).catch(() => {});
-          throw error;
+          await connection.executeQuery(BEGIN);
+          try {
+            for (const unit of units) await runUnit(connection, unit);
+            await connection.executeQuery(COMMIT);
+          } catch (error) {
+            // Nothing to roll back when SQLite has already done it.
+            await connection.executeQuery(ROLLBACK).catch(() => {});
+            throw error;
+          }
+        } finally {
+          group.running = false;
         }
-      }),
-    );
+      });
+    });
   }
 
   async function drain(): Promise<void> {
@@ -93,7 +100,7 @@ export function groupCommit<Database>(db: Kysely<Database>) {
   }
 
   return function transaction<T>(work: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (insideGroup.getStore()) return Promise.reject(new Error('a transaction cannot start inside another'));
+    if (insideGroupCommit()) return Promise.reject(new Error('a transaction cannot start inside another'));
     return new Promise<T>((resolve, reject) => {
       waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!draining) {

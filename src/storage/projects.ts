@@ -23,8 +23,9 @@ export function projectStore(db: Db) {
     },
 
     /**
-     * Inside a transaction, pass it as `within`: on SQLite a read outside it is refused (it would wait
-     * for the transaction's own connection), and on PostgreSQL it would not see the transaction's changes.
+     * Inside a transaction, pass it as `within`. On SQLite a read outside it would wait for the
+     * transaction's own connection (refused at once inside a group commit, the entries' transactions);
+     * on PostgreSQL it would not see the transaction's changes.
      */
     async findByName(name: string, within: Db = db): Promise<Project | undefined> {
       const [project] = await byName(within, { name: normalizeProjectName(name) });
