@@ -68,9 +68,13 @@ function pushCompared(row: Row): void {
   rows.push(row);
   sequence.push({ row });
 }
-let ceilingRun: () => Promise<void> = async () => {
-  throw new Error('the baseline has not started');
-};
+/** The baseline's server, started once the week's answer size is known (startBaseline). */
+let baselineServer: Awaited<ReturnType<typeof startBaseline>> | undefined;
+/** One baseline run, next in the sequence. */
+async function ceilingRun(): Promise<void> {
+  if (!baselineServer) throw new Error('the baseline has not started');
+  await baselineServer.run();
+}
 /** The baseline run after the last compared scenario of a phase (its neighbour on the far side). */
 async function closeComparisons(): Promise<void> {
   if (sequence.length > 0 && 'row' in sequence.at(-1)!) await ceilingRun();
@@ -419,7 +423,6 @@ async function withDatabase<T>(engine: 'sqlite' | 'postgres', work: (url: string
 
 const started = Date.now();
 let bodyBytes = 0;
-let baselineServer: Awaited<ReturnType<typeof startBaseline>> | undefined;
 try {
   await withDatabase('sqlite', async (url) => {
     log('sqlite: seeding 10,000 users and 1,000,000 entries');
@@ -429,8 +432,7 @@ try {
     const running = await startSystemProcess(url);
     try {
       bodyBytes = await weekAnswerBytes(running);
-      const server = (baselineServer = await startBaseline(bodyBytes));
-      ceilingRun = () => server.run();
+      baselineServer = await startBaseline(bodyBytes);
       await apiScenarios(running, 'sqlite');
       if (runs('import')) await importScenario(running);
       if (runs('tokens')) await tokenScenarios(running);
