@@ -58,6 +58,9 @@ class DeferredChildLogger implements FastifyBaseLogger {
   set level(level: string) {
     this.#real().level = level;
   }
+  isLevelEnabled(level: string): boolean {
+    return this.#child ? (this.#child as Logger).isLevelEnabled(level) : this.#parent.isLevelEnabled(level);
+  }
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
     return this.#real().child(bindings, options);
   }

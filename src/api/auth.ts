@@ -121,18 +121,25 @@ export function tokenVerifier(settings: TokenVerifierSettings, keys: KeySource, 
     };
   }
 
+  /** The caller of a token verified before with the keys trusted now, or undefined. */
+  function alreadyVerified(token: string): Caller | undefined {
+    // A key withdrawn (revoked after a leak) stops counting as soon as the key source has the new
+    // set: every token is checked again.
+    const generation = keys.generation();
+    if (generation !== trustedGeneration) {
+      cache.clear();
+      trustedGeneration = generation;
+    }
+    return cache.get(token);
+  }
+
   return {
+    alreadyVerified,
     /** `token`: a Bearer header's credentials (bearerCredentials). */
     async verify(token: string): Promise<Caller> {
-      // A key withdrawn (revoked after a leak) stops counting as soon as the key source has the new
-      // set: every token is checked again.
-      const generation = keys.generation();
-      if (generation !== trustedGeneration) {
-        cache.clear();
-        trustedGeneration = generation;
-      }
-      const cached = cache.get(token);
+      const cached = alreadyVerified(token);
       if (cached) return cached;
+      const generation = trustedGeneration;
       // A token equal to one already verified had the right syntax then; a new one is checked first.
       if (!isBearerTokenSyntax(token)) throw new InvalidTokenError('not a b64token');
       try {

@@ -11,15 +11,18 @@ const PREFLIGHT_MAX_AGE_SECONDS = '600';
 
 /** Answers preflights for every API path, and lets `allowedOrigin` read answers. No credentials (tokens travel in a header). */
 export function allowCrossOriginFrom(app: FastifyInstance, allowedOrigin: string): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.headers.origin !== allowedOrigin) return;
-    reply.header('access-control-allow-origin', allowedOrigin);
-    reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.headers.origin === allowedOrigin) {
+      reply.header('access-control-allow-origin', allowedOrigin);
+      reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+    }
+    done();
   });
   // Every answer may differ by Origin: a cache must never serve one origin's answer to another.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     const vary = reply.getHeader('vary');
     reply.header('vary', vary ? `${String(vary)}, Origin` : 'Origin');
+    done(null, payload);
   });
   app.options('/*', { config: { auth: 'public' }, schema: { hide: true } }, async (request, reply) => {
     if (request.headers.origin === allowedOrigin) {

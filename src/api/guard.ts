@@ -5,6 +5,7 @@ import type { ApiScope } from '../domain/access.ts';
 import type { Person } from '../domain/entries.ts';
 import { bearerCredentials, type Caller, type TokenVerifier } from './auth.ts';
 import { problem, sendProblem } from './problems.ts';
+import type { RateWindow } from '../rate-window.ts';
 
 /** `person`: a signed-in user's token; `client`: a machine client (client credentials). */
 export type RouteAuth = 'public' | { readonly scope: ApiScope | null; readonly principal: 'person' | 'client' };
@@ -29,25 +30,43 @@ export function guarded(scope: ApiScope | null, principal: 'person' | 'client' =
 /** Called once per person the API sees (external providers: the local directory learns them). */
 export type OnPerson = (person: NonNullable<Caller['person']>) => Promise<void>;
 
-export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPerson?: OnPerson): void {
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.is404) return;
-    const auth = request.routeOptions.config.auth;
+export interface GuardOptions {
+  readonly verifier: TokenVerifier;
+  /** Per caller (a person or a client), not per address: many people share one office address. */
+  readonly perCaller: RateWindow;
+  readonly onPerson?: OnPerson;
+}
+
+/**
+ * Guards every route registered on `app` from now on, by what the route declares: its hook is
+ * chosen once, when the route is added, and runs before the body is read. A route that declares
+ * nothing gets a hook that refuses every request (fail closed).
+ */
+export function installGuard(app: FastifyInstance, options: GuardOptions): void {
+  app.addHook('onRoute', (route) => {
+    const auth = route.config?.auth;
     if (auth === 'public') return;
-    if (!auth) {
-      request.log.error({ route: request.routeOptions.url }, 'route declares no scope: refused');
-      return sendProblem(reply, problem(403, 'This route is not available.'));
-    }
-    const token = bearerCredentials(request.headers.authorization);
-    if (token === undefined) {
-      reply.header('www-authenticate', 'Bearer');
-      return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
-    }
-    if (token === null) {
-      reply.header('www-authenticate', 'Bearer error="invalid_token"');
-      return sendProblem(reply, problem(401, 'The Authorization header is not a bearer token.'));
-    }
-    const caller = await verifier.verify(token);
+    const hook = auth ? guardFor(auth, options) : refuseUndeclared(route.url);
+    route.onRequest = [hook, ...[route.onRequest ?? []].flat()];
+  });
+}
+
+type OnRequest = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+
+function refuseUndeclared(url: string): OnRequest {
+  return (request, reply) => {
+    request.log.error({ route: url }, 'route declares no scope: refused');
+    sendProblem(reply, problem(403, 'This route is not available.'));
+  };
+}
+
+/**
+ * The check for a route declaring `auth`. Written with a callback instead of async: a token
+ * verified before (the common case) is then checked without a promise and its turn of the
+ * microtask queue. A hook that answers does not call `done`; Fastify stops there.
+ */
+function guardFor(auth: Exclude<RouteAuth, 'public'>, { verifier, perCaller, onPerson }: GuardOptions): OnRequest {
+  const admit = (caller: Caller, request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     request.caller = caller;
     if (auth.principal === 'person' && !caller.person) {
       return sendProblem(reply, problem(403, 'This route serves people; machine clients may only upload.'));
@@ -59,8 +78,28 @@ export function installGuard(app: FastifyInstance, verifier: TokenVerifier, onPe
       reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${auth.scope}"`);
       return sendProblem(reply, problem(403, `This needs the ${auth.scope} scope.`));
     }
-    if (caller.person && onPerson) await onPerson(caller.person);
-  });
+    const wait = perCaller.hit(`caller:${caller.sub}`);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      return sendProblem(reply, problem(429, `Too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}.`));
+    }
+    if (caller.person && onPerson) onPerson(caller.person).then(() => done(), done);
+    else done();
+  };
+  return (request, reply, done) => {
+    const token = bearerCredentials(request.headers.authorization);
+    if (token === undefined) {
+      reply.header('www-authenticate', 'Bearer');
+      return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
+    }
+    if (token === null) {
+      reply.header('www-authenticate', 'Bearer error="invalid_token"');
+      return sendProblem(reply, problem(401, 'The Authorization header is not a bearer token.'));
+    }
+    const known = verifier.alreadyVerified(token);
+    if (known) return admit(known, request, reply, done);
+    verifier.verify(token).then((caller) => admit(caller, request, reply, done), done);
+  };
 }
 
 /** The signed-in person behind a guarded `person` route. */

@@ -1,0 +1,104 @@
+// The API's guard on its own: each route's check is chosen when the route is added, and it holds
+// for a token seen before (taken from the verified-token cache) as for a new one.
+import { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guarded, installGuard } from '../src/api/guard.ts';
+import { localKeySource, tokenVerifier } from '../src/api/index.ts';
+import { errorHandler } from '../src/api/problems.ts';
+import { RateWindow } from '../src/rate-window.ts';
+
+const ISSUER = 'https://issuer.test';
+const AUDIENCE = 'https://api.test';
+const PER_MINUTE = 3;
+
+let app: FastifyInstance;
+let sign: (scope: string, sub?: string) => Promise<string>;
+const logLines: { level: number; msg: string; route?: string }[] = [];
+
+beforeAll(async () => {
+  const { privateKey, publicKey } = await generateKeyPair('RS256');
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  sign = (scope, sub = 'alice') =>
+    new SignJWT({ scope, client_id: 'spa' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
+  const keys = localKeySource(() => ({ fingerprint: 'k1' }), () => ({ keys: [jwk] }));
+  const verifier = tokenVerifier(
+    { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], requireAtJwtTyp: true, scopeClaim: 'scope', claimNamespace: 'https://x/' },
+    keys,
+  );
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logLines.push(JSON.parse(chunk.toString()));
+      callback();
+    },
+  });
+  app = Fastify({ logger: { level: 'info', stream } });
+  app.setErrorHandler(errorHandler);
+  await app.register(async (scope) => {
+    installGuard(scope, { verifier, perCaller: new RateWindow(PER_MINUTE, 60_000) });
+    const read = guarded('read:timesheets');
+    scope.get('/read', { config: read.config }, async (request) => ({ sub: request.caller?.sub }));
+    scope.post('/write', { config: guarded('create:timesheets').config, schema: { body: { type: 'object', required: ['n'] } } }, async () => ({ ok: true }));
+    scope.get('/open', { config: { auth: 'public' } }, async () => ({ open: true }));
+    scope.get('/forgotten', async () => ({ leaked: true }));
+  });
+  await app.ready();
+});
+
+afterAll(() => app.close());
+
+const call = (method: 'GET' | 'HEAD' | 'POST', url: string, token?: string, payload?: unknown) =>
+  app.inject({ method, url, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
+
+describe('API guard', () => {
+  it('refuses every request to a route that declares no scope, and says so in the log', async () => {
+    const token = await sign('read:timesheets create:timesheets', 'forgetful');
+    for (const response of [await call('GET', '/forgotten'), await call('GET', '/forgotten', token)]) {
+      expect(response.statusCode).toBe(403);
+      expect(response.headers['content-type']).toContain('application/problem+json');
+      expect(response.body).not.toContain('leaked');
+    }
+    expect(logLines).toContainEqual(expect.objectContaining({ level: 50, route: '/forgotten', msg: 'route declares no scope: refused' }));
+  });
+
+  it('lets a public route through without a token', async () => {
+    expect((await call('GET', '/open')).json()).toEqual({ open: true });
+  });
+
+  it('guards the HEAD route Fastify adds beside a GET', async () => {
+    const response = await call('HEAD', '/read');
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('checks principal and scope for a token it has already verified, as for a new one', async () => {
+    const readOnly = await sign('read:timesheets', 'reader');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await call('GET', '/read', readOnly)).json()).toEqual({ sub: 'reader' });
+      const refused = await call('POST', '/write', readOnly, { n: 1 });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="create:timesheets"');
+    }
+    const forged = `${readOnly.slice(0, -4)}AAAA`;
+    expect((await call('GET', '/read', forged)).statusCode).toBe(401);
+  });
+
+  it('counts each caller on its own, and refuses one over its limit before reading the body', async () => {
+    const busy = await sign('read:timesheets create:timesheets', 'busy');
+    const other = await sign('read:timesheets', 'other');
+    for (let i = 0; i < PER_MINUTE; i++) expect((await call('GET', '/read', busy)).statusCode).toBe(200);
+    // The body is invalid (no `n`): a 400 would mean the body was read before the limit was checked.
+    const limited = await call('POST', '/write', busy, {});
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await call('GET', '/read', other)).statusCode).toBe(200);
+  });
+});
