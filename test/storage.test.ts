@@ -141,6 +141,28 @@ describe('SQLite group commit and checkpoints [sqlite]', () => {
     expect(await suite.database.db.selectFrom('entries').select('id').where('user_id', 'like', 'usr_callbacks_%').execute()).toHaveLength(rows.length);
   });
 
+  it('keeps the statement in use prepared while hundreds of one-off statements pass through its cache', async () => {
+    const prepares = vi.spyOn(DatabaseSync.prototype, 'prepare');
+    const { db } = suite.database;
+    const HOT = 'SELECT count(*) AS n FROM entries WHERE user_id = ?';
+    const hot = () => db.executeQuery(CompiledQuery.raw(HOT, ['usr_hot']));
+    try {
+      await hot();
+      // More one-off texts than the cache holds (256); the hot one runs between each.
+      for (let i = 0; i < 300; i++) {
+        await db.executeQuery(CompiledQuery.raw(`SELECT ${i} AS n`, []));
+        await hot();
+      }
+      const texts = prepares.mock.calls.map(([text]) => text);
+      expect(texts.filter((text) => text === HOT)).toHaveLength(1);
+      // A one-off text evicted long ago is prepared again.
+      await db.executeQuery(CompiledQuery.raw('SELECT 0 AS n', []));
+      expect(prepares.mock.calls.filter(([text]) => text === 'SELECT 0 AS n')).toHaveLength(2);
+    } finally {
+      prepares.mockRestore();
+    }
+  });
+
   it('sums a person’s hours on a day from the index alone', async () => {
     // The statement the store itself runs, caught on its way into SQLite, then explained.
     const statements = vi.spyOn(StatementSync.prototype, 'all');

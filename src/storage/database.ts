@@ -196,7 +196,8 @@ const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * Kysely's SQLite driver speaks better-sqlite3's statement interface; node:sqlite is one step away.
- * Prepared statements are kept by SQL text (the same few queries run all day), most recent last.
+ * Prepared statements are kept by SQL text (the same few queries run all day), the least recently
+ * used dropped first.
  * Rows come from SQLite as arrays and become objects here: node:sqlite's own row objects are built
  * in V8's slow dictionary mode, and reading them cost more than building them in JavaScript
  * (measured on the week query: 16 → 10 µs for the rows and their conversion to entries).
@@ -204,19 +205,27 @@ const STATEMENT_CACHE_SIZE = 256;
 function adaptNodeSqlite(database: DatabaseSync) {
   const bind = (parameters: ReadonlyArray<unknown>) =>
     parameters.map((value) => (typeof value === 'boolean' ? Number(value) : value) as SQLInputValue);
-  type Prepared = { statement: StatementSync; columns: readonly string[]; select: boolean };
+  type Prepared = { statement: StatementSync; columns: readonly string[]; select: boolean; lastUsed: number };
   const statements = new Map<string, Prepared>();
+  let uses = 0;
+  // A hit only stamps its entry; the least recently used is looked for when a new statement would
+  // overflow the cache (a Map reordered on every hit cost 1.5% of the server's CPU on the import).
   const prepared = (sql: string): Prepared => {
     let entry = statements.get(sql);
-    if (entry) statements.delete(sql);
-    else {
+    if (!entry) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(leastRecentlyUsed());
       const statement = database.prepare(sql);
       statement.setReturnArrays(true);
-      entry = { statement, columns: statement.columns().map((column) => column.name), select: /^\s*select\b/i.test(sql) };
+      entry = { statement, columns: statement.columns().map((column) => column.name), select: /^\s*select\b/i.test(sql), lastUsed: 0 };
+      statements.set(sql, entry);
     }
-    statements.set(sql, entry);
-    if (statements.size > STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+    entry.lastUsed = ++uses;
     return entry;
+  };
+  const leastRecentlyUsed = () => {
+    let oldest: [string, Prepared] | undefined;
+    for (const pair of statements) if (!oldest || pair[1].lastUsed < oldest[1].lastUsed) oldest = pair;
+    return oldest![0];
   };
   const toRow = (columns: readonly string[], values: readonly unknown[]) => {
     const row: Record<string, unknown> = {};
