@@ -49,6 +49,8 @@ interface Row {
   p50Ms?: number;
   p99Ms?: number;
   peakRssMb?: number;
+  /** The server's CPU time per request (cpuUsPerRequest). */
+  serverCpuUs?: number;
   ratio?: number;
   /** The baseline's req/s this row's ratio is taken against. */
   ceiling?: number;
@@ -62,7 +64,7 @@ const rows: Row[] = [];
  * runs on either side of it: this machine's speed drifts by a third within minutes, so a ceiling
  * measured minutes away made ratios swing by ten points between runs of the same code.
  */
-const sequence: Array<{ baseline: LoadResult & { peakRssMb: number } } | { row: Row }> = [];
+const sequence: Array<{ baseline: LoadResult & { peakRssMb: number; serverCpuUs: number | undefined } } | { row: Row }> = [];
 /** A row measured against the baseline (see sequence). */
 function pushCompared(row: Row): void {
   rows.push(row);
@@ -83,8 +85,8 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 // ---------------------------------------------------------------- processes
 
-/** Peak resident memory of a process while `work` runs, sampled every 200 ms. */
-async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+/** Peak resident memory of a process while `work` runs (sampled every 200 ms), and the CPU time it used. */
+async function watchProcess<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
   let peak = 0;
   const sample = () => {
     try {
@@ -95,15 +97,25 @@ async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ re
     }
   };
   sample();
+  const cpuBefore = cpuMsOf(pid);
   const timer = setInterval(sample, 200);
   try {
     const result = await work();
     sample();
-    return { result, peakRssMb: Math.round(peak / 1024) };
+    return { result, peakRssMb: Math.round(peak / 1024), cpuMs: cpuMsOf(pid) - cpuBefore };
   } finally {
     clearInterval(timer);
   }
 }
+
+/** User and system CPU time a process has used so far (/proc/PID/stat, fields 14 and 15, in clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** The server's CPU time per answered request, in µs: unlike req/s, it does not depend on what limits the load. */
+const cpuUsPerRequest = (cpuMs: number, requests: number) => (requests > 0 ? Math.round((cpuMs * 1000) / requests) : undefined);
 
 async function load(spec: LoadSpec): Promise<LoadResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-load-'));
@@ -151,7 +163,7 @@ async function apiScenarios(running: ServerProcess, engine: string): Promise<voi
   const measure = async (scenario: string, spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>, note?: string) => {
     await ceilingRun();
     log(`${engine}: ${scenario}`);
-    const { result, peakRssMb } = await withPeakRss(pid, () =>
+    const { result, peakRssMb, cpuMs } = await watchProcess(pid, () =>
       load({ url: running.baseUrl, connections: CONNECTIONS, durationSeconds: DURATION, ...spec }),
     );
     const failed = result.total - (result.statusCodes['200'] ?? 0) - (result.statusCodes['201'] ?? 0);
@@ -162,6 +174,7 @@ async function apiScenarios(running: ServerProcess, engine: string): Promise<voi
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
       peakRssMb,
+      serverCpuUs: cpuUsPerRequest(cpuMs, result.total),
       note: [note, failed ? `${failed} non-2xx: ${JSON.stringify(result.statusCodes)}` : ''].filter(Boolean).join('; ') || undefined,
     });
     return result;
@@ -206,7 +219,7 @@ async function tokenScenarios(running: ServerProcess): Promise<void> {
   await ceilingRun();
   log('sqlite: 6a. client credentials');
   const basic = `Basic ${Buffer.from(`timesheets-import-job:${IMPORT_SECRET}`).toString('base64')}`;
-  const { result, peakRssMb } = await withPeakRss(pid, () =>
+  const { result, peakRssMb, cpuMs } = await watchProcess(pid, () =>
     load({
       url: running.baseUrl,
       connections: 16,
@@ -228,6 +241,7 @@ async function tokenScenarios(running: ServerProcess): Promise<void> {
     p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
     peakRssMb,
+    serverCpuUs: cpuUsPerRequest(cpuMs, result.total),
     unit: 'tokens/s',
   });
 
@@ -265,7 +279,7 @@ async function importScenario(running: ServerProcess): Promise<void> {
   log('sqlite: 5. import job, 100,000 rows');
   try {
     const started = Date.now();
-    const { peakRssMb } = await withPeakRss(running.child.pid!, async () => {
+    const { peakRssMb, cpuMs } = await watchProcess(running.child.pid!, async () => {
       const child = startProcess(['src/cli/main.ts', 'import', file, '--json'], {
         PUBLIC_URL: running.baseUrl,
         OIDC_ISSUER: running.issuer,
@@ -281,8 +295,9 @@ async function importScenario(running: ServerProcess): Promise<void> {
       engine: 'sqlite',
       requestsPerSecond: Math.round(rowsToImport / seconds),
       peakRssMb,
+      serverCpuUs: cpuUsPerRequest(cpuMs, rowsToImport),
       unit: 'rows/s',
-      note: `${seconds.toFixed(1)} s including the token, the upload batches and the CLI's start`,
+      note: `${seconds.toFixed(1)} s including the token, the upload batches and the CLI's start; server µs per row`,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -299,10 +314,10 @@ async function startBaseline(bodyBytes: number): Promise<{ run(): Promise<void>;
   return {
     async run() {
       log('1. baseline (bare Fastify)');
-      const { result, peakRssMb } = await withPeakRss(child.pid!, () =>
+      const { result, peakRssMb, cpuMs } = await watchProcess(child.pid!, () =>
         load({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, variants: [{ method: 'GET', path: '/baseline' }] }),
       );
-      sequence.push({ baseline: { ...result, peakRssMb } });
+      sequence.push({ baseline: { ...result, peakRssMb, serverCpuUs: cpuUsPerRequest(cpuMs, result.total) } });
     },
     stop: () => stopChild(child),
   };
@@ -321,6 +336,7 @@ function settleRatios(bodyBytes: number): void {
     p50Ms: fastest.p50Ms,
     p99Ms: fastest.p99Ms,
     peakRssMb: Math.max(...runs.map((run) => run.peakRssMb)),
+    serverCpuUs: fastest.serverCpuUs,
     note: `${runs.length} runs, one before each compared scenario and one at the end: ${slowest}–${fastest.requestsPerSecond} req/s`,
   });
   sequence.forEach((event, index) => {
@@ -379,7 +395,7 @@ async function soak(running: ServerProcess, seconds: number): Promise<void> {
 // ---------------------------------------------------------------- main
 
 function printTable(): void {
-  const header = ['scenario', 'engine', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'ratio', 'note'];
+  const header = ['scenario', 'engine', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'server µs/req', 'ratio', 'note'];
   const body = rows.map((r) => [
     r.scenario,
     r.engine,
@@ -387,6 +403,7 @@ function printTable(): void {
     r.p50Ms === undefined ? '' : String(r.p50Ms),
     r.p99Ms === undefined ? '' : String(r.p99Ms),
     r.peakRssMb === undefined ? '' : String(r.peakRssMb),
+    r.serverCpuUs === undefined ? '' : String(r.serverCpuUs),
     r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)}%`,
     r.note ?? '',
   ]);
