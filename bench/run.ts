@@ -1,6 +1,7 @@
 // `npm run bench`: starts the real system on a fresh database, fills it, measures each scenario
 // with autocannon in its own process, and prints requests per second, p50/p99, peak memory and the
-// ratio to a bare-Fastify baseline measured in the same run. Results also go to bench/results/.
+// ratio to a bare-Fastify baseline measured in the same run, and the server's CPU time per request.
+// Results also go to bench/results/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { isoWeekOf, weekRange } from '../src/domain/week.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
 import { answersOk, stopChild, type ServerProcess } from '../test/support/server-process.ts';
-import type { LoadResult, LoadSpec } from './load.ts';
+import { MEASURING_LINE, type LoadResult, type LoadSpec } from './load-spec.ts';
 import { SERVER_ENTRY, startProcess, startSystemProcess } from './processes.ts';
 import { APPROVAL_POOL, BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
 
@@ -21,6 +22,8 @@ const { values: options } = parseArgs({
   options: {
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
+    // Unmeasured load before each measured scenario (LoadSpec.warmupSeconds).
+    warmup: { type: 'string', default: '2' },
     soak: { type: 'string', default: '0' },
     'skip-postgres': { type: 'boolean', default: false },
     users: { type: 'string', default: '1000' },
@@ -37,6 +40,7 @@ const runs = (scenario: (typeof SCENARIOS)[number]) => !ONLY || ONLY.has(scenari
 const runsApiScenarios = () => runs('week') || runs('create') || runs('approvals');
 const DURATION = Number(options.duration);
 const CONNECTIONS = Number(options.connections);
+const WARMUP = Number(options.warmup);
 const TOKEN_USERS = Number(options.users);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const IMPORT_SECRET = 'demo-import-secret';
@@ -85,8 +89,14 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 // ---------------------------------------------------------------- processes
 
-/** Peak resident memory of a process while `work` runs (sampled every 200 ms), and the CPU time it used. */
-async function watchProcess<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
+/**
+ * Peak resident memory of a process while `work` runs (sampled every 200 ms), and the CPU time it
+ * used from when `work` calls startCpuClock (after a warm-up) or else from the start.
+ */
+async function watchProcess<T>(
+  pid: number,
+  work: (startCpuClock: () => void) => Promise<T>,
+): Promise<{ result: T; peakRssMb: number; cpuMs: number }> {
   let peak = 0;
   const sample = () => {
     try {
@@ -97,10 +107,10 @@ async function watchProcess<T>(pid: number, work: () => Promise<T>): Promise<{ r
     }
   };
   sample();
-  const cpuBefore = cpuMsOf(pid);
+  let cpuBefore = cpuMsOf(pid);
   const timer = setInterval(sample, 200);
   try {
-    const result = await work();
+    const result = await work(() => (cpuBefore = cpuMsOf(pid)));
     sample();
     return { result, peakRssMb: Math.round(peak / 1024), cpuMs: cpuMsOf(pid) - cpuBefore };
   } finally {
@@ -117,17 +127,25 @@ function cpuMsOf(pid: number): number {
 /** The server's CPU time per answered request, in µs: unlike req/s, it does not depend on what limits the load. */
 const cpuUsPerRequest = (cpuMs: number, requests: number) => (requests > 0 ? Math.round((cpuMs * 1000) / requests) : undefined);
 
-async function load(spec: LoadSpec): Promise<LoadResult> {
+/** Runs the load generator; `onMeasuring` is called when its warm-up is over. */
+async function load(spec: LoadSpec, onMeasuring: () => void = () => {}): Promise<LoadResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bench-load-'));
   const file = path.join(dir, 'spec.json');
   writeFileSync(file, JSON.stringify(spec));
   try {
     const child = spawn(process.execPath, [new URL('./load.ts', import.meta.url).pathname, file], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
+    let measuring = false;
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (!measuring && output.startsWith(`${MEASURING_LINE}\n`)) {
+        measuring = true;
+        onMeasuring();
+      }
+    });
     const code = await new Promise((resolve) => child.on('exit', resolve));
-    if (code !== 0) throw new Error(`load generator exited ${code}`);
-    return JSON.parse(output) as LoadResult;
+    if (code !== 0 || !measuring) throw new Error(`load generator exited ${code}`);
+    return JSON.parse(output.slice(MEASURING_LINE.length + 1)) as LoadResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -163,8 +181,8 @@ async function apiScenarios(running: ServerProcess, engine: string): Promise<voi
   const measure = async (scenario: string, spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>, note?: string) => {
     await ceilingRun();
     log(`${engine}: ${scenario}`);
-    const { result, peakRssMb, cpuMs } = await watchProcess(pid, () =>
-      load({ url: running.baseUrl, connections: CONNECTIONS, durationSeconds: DURATION, ...spec }),
+    const { result, peakRssMb, cpuMs } = await watchProcess(pid, (startCpuClock) =>
+      load({ url: running.baseUrl, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, ...spec }, startCpuClock),
     );
     const failed = result.total - (result.statusCodes['200'] ?? 0) - (result.statusCodes['201'] ?? 0);
     pushCompared({
@@ -219,20 +237,14 @@ async function tokenScenarios(running: ServerProcess): Promise<void> {
   await ceilingRun();
   log('sqlite: 6a. client credentials');
   const basic = `Basic ${Buffer.from(`timesheets-import-job:${IMPORT_SECRET}`).toString('base64')}`;
-  const { result, peakRssMb, cpuMs } = await watchProcess(pid, () =>
-    load({
-      url: running.baseUrl,
-      connections: 16,
-      durationSeconds: DURATION,
-      variants: [
-        {
-          method: 'POST',
-          path: '/oidc/token',
-          headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-          body: 'grant_type=client_credentials&scope=batch%3Aupload',
-        },
-      ],
-    }),
+  const tokenRequest = {
+    method: 'POST',
+    path: '/oidc/token',
+    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&scope=batch%3Aupload',
+  };
+  const { result, peakRssMb, cpuMs } = await watchProcess(pid, (startCpuClock) =>
+    load({ url: running.baseUrl, connections: 16, durationSeconds: DURATION, warmupSeconds: WARMUP, variants: [tokenRequest] }, startCpuClock),
   );
   pushCompared({
     scenario: '6a. client-credentials tokens',
@@ -314,8 +326,11 @@ async function startBaseline(bodyBytes: number): Promise<{ run(): Promise<void>;
   return {
     async run() {
       log('1. baseline (bare Fastify)');
-      const { result, peakRssMb, cpuMs } = await watchProcess(child.pid!, () =>
-        load({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, variants: [{ method: 'GET', path: '/baseline' }] }),
+      const { result, peakRssMb, cpuMs } = await watchProcess(child.pid!, (startCpuClock) =>
+        load(
+          { url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, durationSeconds: DURATION, warmupSeconds: WARMUP, variants: [{ method: 'GET', path: '/baseline' }] },
+          startCpuClock,
+        ),
       );
       sequence.push({ baseline: { ...result, peakRssMb, serverCpuUs: cpuUsPerRequest(cpuMs, result.total) } });
     },
