@@ -144,7 +144,8 @@ async function load(spec: LoadSpec, onMeasuring: () => void = () => {}): Promise
       }
     });
     const code = await new Promise((resolve) => child.on('exit', resolve));
-    if (code !== 0 || !measuring) throw new Error(`load generator exited ${code}`);
+    if (code !== 0) throw new Error(`load generator exited ${code}`);
+    if (!measuring) throw new Error('load generator ended without measuring');
     return JSON.parse(output.slice(MEASURING_LINE.length + 1)) as LoadResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guarded, installGuard } from '../src/api/guard.ts';
+import { guarded, registerGuarded } from '../src/api/guard.ts';
 import { localKeySource, tokenVerifier } from '../src/api/index.ts';
 import { errorHandler } from '../src/api/problems.ts';
 import { RateWindow } from '../src/rate-window.ts';
@@ -14,14 +14,15 @@ const AUDIENCE = 'https://api.test';
 const PER_MINUTE = 3;
 
 let app: FastifyInstance;
-let sign: (scope: string, sub?: string) => Promise<string>;
+/** An access token for `sub`; a machine client's when `sub` is also its client_id. */
+let sign: (scope: string, sub?: string, clientId?: string) => Promise<string>;
 const logLines: { level: number; msg: string; route?: string }[] = [];
 
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  sign = (scope, sub = 'alice') =>
-    new SignJWT({ scope, client_id: 'spa' })
+  sign = (scope, sub = 'alice', clientId = 'spa') =>
+    new SignJWT({ scope, client_id: clientId })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
@@ -42,11 +43,11 @@ beforeAll(async () => {
   });
   app = Fastify({ logger: { level: 'info', stream } });
   app.setErrorHandler(errorHandler);
-  await app.register(async (scope) => {
-    installGuard(scope, { verifier, perCaller: new RateWindow(PER_MINUTE, 60_000) });
+  await registerGuarded(app, { verifier, perCaller: new RateWindow(PER_MINUTE, 60_000) }, async (scope) => {
     const read = guarded('read:timesheets');
     scope.get('/read', { config: read.config }, async (request) => ({ sub: request.caller?.sub }));
     scope.post('/write', { config: guarded('create:timesheets').config, schema: { body: { type: 'object', required: ['n'] } } }, async () => ({ ok: true }));
+    scope.post('/upload', { config: guarded('batch:upload', 'client').config }, async () => ({ uploaded: true }));
     scope.get('/open', { config: { auth: 'public' } }, async () => ({ open: true }));
     scope.get('/forgotten', async () => ({ leaked: true }));
   });
@@ -81,22 +82,40 @@ describe('API guard', () => {
 
   it('checks principal and scope for a token it has already verified, as for a new one', async () => {
     const readOnly = await sign('read:timesheets', 'reader');
+    const machine = await sign('batch:upload read:timesheets', 'import-job', 'import-job');
     for (let attempt = 0; attempt < 2; attempt++) {
       expect((await call('GET', '/read', readOnly)).json()).toEqual({ sub: 'reader' });
       const refused = await call('POST', '/write', readOnly, { n: 1 });
       expect(refused.statusCode).toBe(403);
       expect(refused.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="create:timesheets"');
+      // A person's route refuses a machine client's token, whatever its scopes; a client's route, a person's.
+      expect((await call('GET', '/read', machine)).json()).toMatchObject({ status: 403, detail: expect.stringContaining('serves people') });
+      expect((await call('POST', '/upload', readOnly)).json()).toMatchObject({ status: 403, detail: expect.stringContaining('machine clients only') });
+      expect((await call('POST', '/upload', machine)).json()).toEqual({ uploaded: true });
     }
-    const forged = `${readOnly.slice(0, -4)}AAAA`;
-    expect((await call('GET', '/read', forged)).statusCode).toBe(401);
+  });
+
+  it('never takes a token for one it verified before unless they are equal, even with the same signature', async () => {
+    const verified = await sign('read:timesheets', 'reader');
+    expect((await call('GET', '/read', verified)).statusCode).toBe(200);
+    // One character of the payload changed; the signature (the part the cache looks up first) is the same.
+    const [header, payload, signature] = verified.split('.') as [string, string, string];
+    const altered = `${header}.${payload.slice(0, 10)}${payload[10] === 'A' ? 'B' : 'A'}${payload.slice(11)}.${signature}`;
+    expect((await call('GET', '/read', altered)).statusCode).toBe(401);
+    expect((await call('GET', '/read', `${verified.slice(0, -4)}AAAA`)).statusCode).toBe(401);
   });
 
   it('counts each caller on its own, and refuses one over its limit before reading the body', async () => {
     const busy = await sign('read:timesheets create:timesheets', 'busy');
     const other = await sign('read:timesheets', 'other');
     for (let i = 0; i < PER_MINUTE; i++) expect((await call('GET', '/read', busy)).statusCode).toBe(200);
-    // The body is invalid (no `n`): a 400 would mean the body was read before the limit was checked.
-    const limited = await call('POST', '/write', busy, {});
+    // The body is not even JSON: a 400 would mean it was parsed before the limit was checked.
+    const limited = await app.inject({
+      method: 'POST',
+      url: '/write',
+      headers: { authorization: `Bearer ${busy}`, 'content-type': 'application/json' },
+      payload: '{',
+    });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await call('GET', '/read', other)).statusCode).toBe(200);

@@ -38,67 +38,83 @@ export interface GuardOptions {
 }
 
 /**
- * Guards every route registered on `app` from now on, by what the route declares: its hook is
- * chosen once, when the route is added, and runs before the body is read. A route that declares
- * nothing gets a hook that refuses every request (fail closed).
+ * Registers the routes `register` adds in a scope of their own, each guarded by what it declares.
+ * The guard is in place before `register` runs, so no route of the scope escapes it. Each route's
+ * check is chosen once, when the route is added, and runs before the body is read; a route that
+ * declares nothing refuses every request (fail closed).
  */
-export function installGuard(app: FastifyInstance, options: GuardOptions): void {
-  app.addHook('onRoute', (route) => {
-    const auth = route.config?.auth;
-    if (auth === 'public') return;
-    const hook = auth ? guardFor(auth, options) : refuseUndeclared(route.url);
-    route.onRequest = [hook, ...[route.onRequest ?? []].flat()];
+export async function registerGuarded(
+  app: FastifyInstance,
+  options: GuardOptions,
+  register: (scope: FastifyInstance) => Promise<void>,
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      const auth = route.config?.auth;
+      if (auth === 'public') return;
+      const hook = auth ? guardFor(auth, options) : refuseUndeclared(route.url);
+      route.onRequest = [hook, ...[route.onRequest ?? []].flat()];
+    });
+    await register(scope);
   });
 }
 
-type OnRequest = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+type Done = (error?: Error) => void;
+type OnRequest = (request: FastifyRequest, reply: FastifyReply, done: Done) => void;
+
+/** Answers with a problem. A hook that answers returns nothing and never calls `done`: Fastify stops there. */
+function refuse(reply: FastifyReply, status: number, detail: string, challenge?: string): void {
+  if (challenge) reply.header('www-authenticate', challenge);
+  sendProblem(reply, problem(status, detail));
+}
 
 function refuseUndeclared(url: string): OnRequest {
   return (request, reply) => {
     request.log.error({ route: url }, 'route declares no scope: refused');
-    sendProblem(reply, problem(403, 'This route is not available.'));
+    refuse(reply, 403, 'This route is not available.');
   };
 }
 
 /**
  * The check for a route declaring `auth`. Written with a callback instead of async: a token
  * verified before (the common case) is then checked without a promise and its turn of the
- * microtask queue. A hook that answers does not call `done`; Fastify stops there.
+ * microtask queue.
  */
 function guardFor(auth: Exclude<RouteAuth, 'public'>, { verifier, perCaller, onPerson }: GuardOptions): OnRequest {
-  const admit = (caller: Caller, request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+  const admit = (caller: Caller, request: FastifyRequest, reply: FastifyReply, done: Done): void => {
     request.caller = caller;
     if (auth.principal === 'person' && !caller.person) {
-      return sendProblem(reply, problem(403, 'This route serves people; machine clients may only upload.'));
+      refuse(reply, 403, 'This route serves people; machine clients may only upload.');
+    } else if (auth.principal === 'client' && caller.person) {
+      refuse(reply, 403, 'This route serves machine clients only.');
+    } else if (auth.scope && !caller.scopes.has(auth.scope)) {
+      refuse(reply, 403, `This needs the ${auth.scope} scope.`, `Bearer error="insufficient_scope", scope="${auth.scope}"`);
+    } else {
+      const wait = perCaller.hit(`caller:${caller.sub}`);
+      if (wait > 0) {
+        reply.header('retry-after', String(wait));
+        refuse(reply, 429, `Too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}.`);
+      } else if (caller.person && onPerson) {
+        onPerson(caller.person).then(() => done(), done);
+      } else {
+        done();
+      }
     }
-    if (auth.principal === 'client' && caller.person) {
-      return sendProblem(reply, problem(403, 'This route serves machine clients only.'));
-    }
-    if (auth.scope && !caller.scopes.has(auth.scope)) {
-      reply.header('www-authenticate', `Bearer error="insufficient_scope", scope="${auth.scope}"`);
-      return sendProblem(reply, problem(403, `This needs the ${auth.scope} scope.`));
-    }
-    const wait = perCaller.hit(`caller:${caller.sub}`);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      return sendProblem(reply, problem(429, `Too many requests; retry in ${wait} second${wait === 1 ? '' : 's'}.`));
-    }
-    if (caller.person && onPerson) onPerson(caller.person).then(() => done(), done);
-    else done();
   };
   return (request, reply, done) => {
     const token = bearerCredentials(request.headers.authorization);
-    if (token === undefined) {
-      reply.header('www-authenticate', 'Bearer');
-      return sendProblem(reply, problem(401, 'An access token is required (Authorization: Bearer …).'));
-    }
-    if (token === null) {
-      reply.header('www-authenticate', 'Bearer error="invalid_token"');
-      return sendProblem(reply, problem(401, 'The Authorization header is not a bearer token.'));
-    }
+    if (token === undefined) return refuse(reply, 401, 'An access token is required (Authorization: Bearer …).', 'Bearer');
+    if (token === null) return refuse(reply, 401, 'The Authorization header is not a bearer token.', 'Bearer error="invalid_token"');
     const known = verifier.alreadyVerified(token);
     if (known) return admit(known, request, reply, done);
-    verifier.verify(token).then((caller) => admit(caller, request, reply, done), done);
+    verifier.verify(token).then((caller) => {
+      // Inside a promise a throw would be an unhandled rejection; Fastify answers it as an error instead.
+      try {
+        admit(caller, request, reply, done);
+      } catch (error) {
+        done(error as Error);
+      }
+    }, done);
   };
 }
 

@@ -10,7 +10,7 @@ import { SCOPE_DESCRIPTIONS, USER_API_SCOPES } from '../domain/access.ts';
 import type { Stores } from '../storage/index.ts';
 import { tokenVerifier } from './auth.ts';
 import { allowCrossOriginFrom } from './cors.ts';
-import { installGuard, type OnPerson } from './guard.ts';
+import { registerGuarded, type OnPerson } from './guard.ts';
 import type { KeySource } from './keys.ts';
 import { errorHandler, problem, sendProblem } from './problems.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -141,17 +141,20 @@ export async function apiPlugin(app: FastifyInstance, { config, stores, keys }: 
     });
   });
 
-  await app.register(async (guardedScope) => {
-    installGuard(guardedScope, {
+  await registerGuarded(
+    app,
+    {
       verifier,
       // The same fixed window as the token endpoint's (our own: @fastify/rate-limit's hook and its three
       // X-RateLimit headers on every answer cost 2.4% of the server's CPU on the week view, profiled).
       perCaller: new RateWindow(config.apiRateLimitPerMinute, 60_000),
       ...(config.embeddedProvider ? {} : { onPerson: rememberPeople(stores) }),
-    });
-    await guardedScope.register(entryRoutes, { service });
-    await guardedScope.register(approvalRoutes, { service });
-    await guardedScope.register(uploadRoutes, { service });
-    await guardedScope.register(accountRoutes, { stores });
-  });
+    },
+    async (guardedScope) => {
+      await guardedScope.register(entryRoutes, { service });
+      await guardedScope.register(approvalRoutes, { service });
+      await guardedScope.register(uploadRoutes, { service });
+      await guardedScope.register(accountRoutes, { stores });
+    },
+  );
 }
