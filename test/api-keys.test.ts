@@ -1,17 +1,13 @@
 // The API's view of a remote issuer's keys: discovery, caching, rotation and provider outages,
 // against a real HTTP server playing the provider.
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { importJWK, type JWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tokenVerifier, VerifiedTokenCache } from '../src/api/auth.ts';
 import { remoteKeySource, type KeySource } from '../src/api/keys.ts';
+import { newSigningKey, signAccessToken, type TestSigningKey } from './support/tokens.ts';
 
 const AUDIENCE = 'https://api.abc-inc.example/timesheets';
-
-async function newKey(kid: string) {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } as JWK };
-}
 
 describe('remote issuer keys', () => {
   let server: Server;
@@ -43,15 +39,8 @@ describe('remote issuer keys', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const sign = (key: Awaited<ReturnType<typeof newKey>>, claims: Record<string, unknown> = {}) =>
-    new SignJWT({ scope: 'read:timesheets', client_id: 'spa', jti: crypto.randomUUID(), ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'at+jwt' })
-      .setIssuer(issuer)
-      .setAudience(AUDIENCE)
-      .setSubject('usr_1')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(key.privateKey);
+  const sign = (key: TestSigningKey) =>
+    signAccessToken(key, { issuer, audience: AUDIENCE, sub: 'usr_1', claims: { scope: 'read:timesheets', client_id: 'spa', jti: crypto.randomUUID() } });
 
   // A function: the issuer is known once the server listens.
   const verifierSettings = () =>
@@ -65,7 +54,7 @@ describe('remote issuer keys', () => {
   };
 
   it('verifies with keys found through discovery, and keeps the last good set while the provider is down', async () => {
-    const first = await newKey('k1');
+    const first = await newSigningKey('k1');
     published = [first.jwk];
     let failedFetches = 0;
     const countingFetch: typeof fetch = (...args) => fetch(...args).catch((error: unknown) => {
@@ -85,11 +74,11 @@ describe('remote issuer keys', () => {
   });
 
   it('refetches on an unknown kid (a rotation), at most once per cooldown', async () => {
-    const first = await newKey('k1');
+    const first = await newSigningKey('k1');
     published = [first.jwk];
     const patient = verifierWith({ unknownKidCooldownMs: 60_000 });
     await patient.verify(await sign(first));
-    const second = await newKey('k2');
+    const second = await newSigningKey('k2');
     published = [first.jwk, second.jwk];
     jwksFetches = 0;
     // Within the cooldown since the last fetch an unknown kid triggers nothing.
@@ -99,13 +88,13 @@ describe('remote issuer keys', () => {
     const eager = verifierWith({ unknownKidCooldownMs: 0 });
     expect((await eager.verify(await sign(second))).sub).toBe('usr_1');
     const before = jwksFetches;
-    await expect(eager.verify(await sign(await newKey('k9')))).rejects.toThrow(/no applicable key/);
+    await expect(eager.verify(await sign(await newSigningKey('k9')))).rejects.toThrow(/no applicable key/);
     expect(jwksFetches).toBe(before + 1);
   });
 
   it('refuses a token it had verified once the provider withdraws the key that signed it', async () => {
-    const leaked = await newKey('k1');
-    const next = await newKey('k2');
+    const leaked = await newSigningKey('k1');
+    const next = await newSigningKey('k2');
     published = [leaked.jwk, next.jwk];
     const verifier = verifierWith({ refreshMs: 100, unknownKidCooldownMs: 60_000 });
     const token = await sign(leaked);
@@ -117,7 +106,7 @@ describe('remote issuer keys', () => {
   });
 
   it('does not remember a token whose check straddled a change of keys', async () => {
-    const key = await newKey('k1');
+    const key = await newSigningKey('k1');
     const publicKey = await importJWK(key.jwk, 'RS256');
     let generation = 'before';
     const source: KeySource = {
@@ -138,7 +127,7 @@ describe('remote issuer keys', () => {
   });
 
   it('refuses a discovery document that names another issuer', async () => {
-    const key = await newKey('k1');
+    const key = await newSigningKey('k1');
     published = [key.jwk];
     const token = await sign(key);
     expect((await verifierWith({}).verify(token)).sub).toBe('usr_1');
@@ -152,7 +141,7 @@ describe('remote issuer keys', () => {
   });
 
   it('loads the keys before any token arrives, and keeps them fresh in the background', async () => {
-    const key = await newKey('k1');
+    const key = await newSigningKey('k1');
     published = [key.jwk];
     jwksFetches = 0;
     const source = remoteKeySource(issuer, { refreshMs: 150 });
@@ -165,7 +154,7 @@ describe('remote issuer keys', () => {
   });
 
   it('stops trusting keys that are older than the stale limit', async () => {
-    const key = await newKey('k1');
+    const key = await newSigningKey('k1');
     published = [key.jwk];
     const verifier = verifierWith({ maxStaleMs: 200, refreshMs: 0, unknownKidCooldownMs: 60_000 });
     await verifier.verify(await sign(key));

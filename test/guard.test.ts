@@ -1,13 +1,13 @@
 // The API's guard on its own: each route's check is chosen when the route is added, and it holds
 // for a token seen before (taken from the verified-token cache) as for a new one.
-import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guarded, registerGuarded } from '../src/api/guard.ts';
 import { localKeySource, tokenVerifier } from '../src/api/index.ts';
 import { errorHandler } from '../src/api/problems.ts';
+import { loggerOptions } from '../src/logging.ts';
 import { RateWindow } from '../src/rate-window.ts';
+import { newSigningKey, signAccessToken } from './support/tokens.ts';
 
 const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'https://api.test';
@@ -19,29 +19,14 @@ let sign: (scope: string, sub?: string, clientId?: string) => Promise<string>;
 const logLines: { level: number; msg: string; route?: string }[] = [];
 
 beforeAll(async () => {
-  const { privateKey, publicKey } = await generateKeyPair('RS256');
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-  sign = (scope, sub = 'alice', clientId = 'spa') =>
-    new SignJWT({ scope, client_id: clientId })
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime('10m')
-      .sign(privateKey);
-  const keys = localKeySource(() => ({ fingerprint: 'k1' }), () => ({ keys: [jwk] }));
+  const key = await newSigningKey('k1');
+  sign = (scope, sub = 'alice', clientId = 'spa') => signAccessToken(key, { issuer: ISSUER, audience: AUDIENCE, sub, claims: { scope, client_id: clientId } });
+  const keys = localKeySource(() => ({ fingerprint: 'k1' }), () => ({ keys: [key.jwk] }));
   const verifier = tokenVerifier(
     { issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], requireAtJwtTyp: true, scopeClaim: 'scope', claimNamespace: 'https://x/' },
     keys,
   );
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      logLines.push(JSON.parse(chunk.toString()));
-      callback();
-    },
-  });
-  app = Fastify({ logger: { level: 'info', stream } });
+  app = Fastify({ logger: loggerOptions('info', { write: (line: string) => void logLines.push(JSON.parse(line)) }) });
   app.setErrorHandler(errorHandler);
   await registerGuarded(app, { verifier, perCaller: new RateWindow(PER_MINUTE, 60_000) }, async (scope) => {
     const read = guarded('read:timesheets');

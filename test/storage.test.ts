@@ -1,6 +1,6 @@
 // The storage part's own mechanics, on both engines where they apply: prepared queries (compiled
-// once, run with new values), rate-limit windows, group commit (SQLite) and the background
-// checkpointer (SQLite).
+// once, run with new values), rate-limit windows, and SQLite's one connection (group commit, shared
+// read transactions, the statement cache, the background checkpointer).
 import { statSync } from 'node:fs';
 import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
 import { CompiledQuery, sql } from 'kysely';
@@ -93,7 +93,7 @@ describe.each(ENGINES)('rate-limit windows [%s]', (engine) => {
   });
 });
 
-describe('SQLite group commit and checkpoints [sqlite]', () => {
+describe('SQLite connection: group commit, shared reads, statement cache, checkpoints [sqlite]', () => {
   const suite = suiteDatabase('sqlite', { sqliteBackgroundCheckpoints: true });
 
   /** Group commit over the test database, counting the connections it takes: one per commit. */

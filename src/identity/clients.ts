@@ -7,7 +7,6 @@ import { invalid, notFound } from '../domain/errors.ts';
 import type { ClientMetadata, Stores } from '../storage/index.ts';
 import { IMPORT_CLIENT_ID } from './client-contract.ts';
 
-export { IMPORT_CLIENT_ID };
 export const MOBILE_CLIENT_ID = 'timesheets-mobile';
 export const MOBILE_REDIRECT_URIS = ['com.abc-inc.timesheets:/callback', 'http://127.0.0.1/callback'];
 

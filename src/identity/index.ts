@@ -7,7 +7,7 @@ export {
   addMachineClient,
   rotateClientSecret,
   parseScopes,
-  IMPORT_CLIENT_ID,
   DEMO_IMPORT_SECRET,
 } from './clients.ts';
+export { IMPORT_CLIENT_ID } from './client-contract.ts';
 export { publicJwks } from './userinfo.ts';

@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Stores } from '../storage/index.ts';
-import { clientSecretMatches, DEMO_IMPORT_SECRET, ensureBuiltInClients, IMPORT_CLIENT_ID } from './clients.ts';
+import { IMPORT_CLIENT_ID } from './client-contract.ts';
+import { clientSecretMatches, DEMO_IMPORT_SECRET, ensureBuiltInClients } from './clients.ts';
 import { ensureSigningKey } from './keys.ts';
 import { hashPassword } from './passwords.ts';
 
