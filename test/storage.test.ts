@@ -238,6 +238,26 @@ describe('SQLite connection: group commit, shared reads, statement cache, checkp
     await expect(startedByTheUnit).resolves.toEqual(after);
   });
 
+  it('makes a read on the root handle wait while a group holds the connection, so it never sees a unit’s uncommitted rows', async () => {
+    const { entries } = suite.database.stores;
+    const abandoned = row('usr_abandoned', '2026-04-10', 100);
+    let unitInserted!: () => void;
+    const inserted = new Promise<void>((resolve) => (unitInserted = resolve));
+    const group = entries.transaction(async (tx) => {
+      await entries.insert(tx, abandoned);
+      unitInserted();
+      // The group keeps the connection, its transaction open, across this wait.
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error('the unit changed its mind');
+    });
+    await inserted;
+    // Outside the group: on the one connection at once, this read would see the row inside the
+    // group's open transaction, rolled back a moment later.
+    const read = entries.find(entries.db, abandoned.id);
+    await expect(group).rejects.toThrow('the unit changed its mind');
+    await expect(read).resolves.toBeUndefined();
+  });
+
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {
     const file = suite.url.slice('sqlite:'.length);
     const before = statSync(file).size;

@@ -10,6 +10,7 @@
 // in it gets that error: none of it was written.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, type Kysely } from 'kysely';
+import { statementRunner } from './statements.ts';
 
 // IMMEDIATE: the group holds the write lock from its first statement, so a write by another process
 // (the admin CLI) in the meantime cannot turn the group's later writes into SQLITE_BUSY.
@@ -43,20 +44,21 @@ export function insideGroupCommit(): boolean {
 export function groupCommit<Database>(db: Kysely<Database>) {
   let waiting: Unit<Database>[] = [];
   let draining = false;
+  const run = statementRunner(db);
 
   async function runUnit(connection: Kysely<Database>, unit: Unit<Database>): Promise<void> {
-    await connection.executeQuery(SAVEPOINT);
+    await run(connection, SAVEPOINT);
     let outcome: NonNullable<Unit<Database>['outcome']>;
     try {
       outcome = { ok: true, value: await unit.work(connection) };
     } catch (error) {
       // If SQLite abandoned the whole transaction, this throws and the group fails with the cause.
-      await connection.executeQuery(ROLLBACK_TO).catch((rollbackError: unknown) => {
+      await run(connection, ROLLBACK_TO).catch((rollbackError: unknown) => {
         throw new Error('the transaction was abandoned', { cause: error instanceof Error ? error : rollbackError });
       });
       outcome = { ok: false, error };
     }
-    await connection.executeQuery(RELEASE);
+    await run(connection, RELEASE);
     unit.outcome = outcome;
   }
 
@@ -65,13 +67,13 @@ export function groupCommit<Database>(db: Kysely<Database>) {
       const group = { running: true };
       return insideGroup.run(group, async () => {
         try {
-          await connection.executeQuery(BEGIN);
+          await run(connection, BEGIN);
           try {
             for (const unit of units) await runUnit(connection, unit);
-            await connection.executeQuery(COMMIT);
+            await run(connection, COMMIT);
           } catch (error) {
             // Nothing to roll back when SQLite has already done it.
-            await connection.executeQuery(ROLLBACK).catch(() => {});
+            await run(connection, ROLLBACK).catch(() => {});
             throw error;
           }
         } finally {

@@ -1,8 +1,10 @@
 // Hot queries, compiled once. Kysely builds and compiles a query tree on every call; on the hottest
 // paths (an employee's week, logging time) that cost as much as SQLite's own work (bench/profile.ts).
 // A prepared query is built once with placeholders standing for its values; each call runs the
-// same SQL text with the new values, through Kysely's executor (same connection, same transaction).
+// same SQL text with the new values, on the executor it is given (same connection, same transaction;
+// see statements.ts).
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { statementRunner } from './statements.ts';
 
 const SLOT = Symbol('prepared-query-slot');
 
@@ -66,9 +68,10 @@ function prepared<Database, Values extends object, Row>(
     return { sql: query.sql, parameters: query.parameters };
   }
 
+  const run = statementRunner(db);
   return (executor, values) => {
     compiled ??= compile();
     const parameters = compiled.parameters.map((parameter) => (isSlot(parameter) ? (values as Record<string, unknown>)[parameter[SLOT]] : parameter));
-    return executor.executeQuery<Row>(CompiledQuery.raw(compiled.sql, parameters));
+    return run<Row>(executor, CompiledQuery.raw(compiled.sql, parameters));
   };
 }
