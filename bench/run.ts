@@ -2,7 +2,7 @@
 // with autocannon in its own process, and prints requests per second, p50/p99, peak memory and the
 // ratio to a bare-Fastify baseline measured in the same run, and the server's CPU time per request.
 // Results also go to bench/results/.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -412,6 +412,16 @@ async function soak(running: ServerProcess, seconds: number): Promise<void> {
 
 // ---------------------------------------------------------------- main
 
+/** The commit measured, marked `-dirty` when the working tree has changes (the JSON names it, to compare runs). */
+function measuredCommit(): string | undefined {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain') ? '-dirty' : ''}`;
+  } catch {
+    return undefined; // not a git checkout
+  }
+}
+
 function printTable(): void {
   const header = ['scenario', 'engine', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'server µs/req', 'ratio', 'note'];
   const body = rows.map((r) => [
@@ -422,7 +432,8 @@ function printTable(): void {
     r.p99Ms === undefined ? '' : String(r.p99Ms),
     r.peakRssMb === undefined ? '' : String(r.peakRssMb),
     r.serverCpuUs === undefined ? '' : String(r.serverCpuUs),
-    r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)}%`,
+    // One decimal: a ratio of 24.8% must not read as a target of 25% met.
+    r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(1)}%`,
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
@@ -515,5 +526,8 @@ console.log(
 console.log(`Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s`);
 mkdirSync('bench/results', { recursive: true });
 const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), connections: CONNECTIONS, durationSeconds: DURATION, rows, web }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ at: new Date().toISOString(), commit: measuredCommit(), connections: CONNECTIONS, durationSeconds: DURATION, rows, web }, null, 2),
+);
 console.log(`Results written to ${file}`);

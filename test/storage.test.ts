@@ -3,7 +3,7 @@
 // read transactions, the statement cache, the background checkpointer).
 import { statSync } from 'node:fs';
 import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
 import { groupCommit } from '../src/storage/group-commit.ts';
 import { newEntryId, type EntriesTable } from '../src/storage/index.ts';
@@ -253,9 +253,33 @@ describe('SQLite connection: group commit, shared reads, statement cache, checkp
     await inserted;
     // Outside the group: on the one connection at once, this read would see the row inside the
     // group's open transaction, rolled back a moment later.
-    const read = entries.find(entries.db, abandoned.id);
+    let settled = false;
+    const read = entries.find(entries.db, abandoned.id).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toBe(false);
     await expect(group).rejects.toThrow('the unit changed its mind');
     await expect(read).resolves.toBeUndefined();
+  });
+
+  it('runs the hot statements without Kysely’s executor, in the order they were issued', async () => {
+    const { entries } = suite.database.stores;
+    const kept = row('usr_direct', '2026-04-11', 100);
+    const throughKysely = vi.spyOn(Kysely.prototype, 'executeQuery');
+    try {
+      // A group commit (BEGIN, SAVEPOINT, the insert, RELEASE, COMMIT) and a read on the root handle.
+      await entries.transaction((tx) => entries.insert(tx, kept));
+      expect(await entries.find(entries.db, kept.id)).toEqual(kept);
+      expect(throughKysely).not.toHaveBeenCalled();
+    } finally {
+      throughKysely.mockRestore();
+    }
+    // A statement through Kysely takes the connection when it is issued: a direct read issued after
+    // it, in the same turn, runs after it.
+    const [, found] = await Promise.all([
+      suite.database.db.deleteFrom('entries').where('id', '=', kept.id).execute(),
+      entries.find(entries.db, kept.id),
+    ]);
+    expect(found).toBeUndefined();
   });
 
   it('moves committed pages into the database file from the worker thread, not on commit', async () => {

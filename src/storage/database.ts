@@ -7,7 +7,7 @@ import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, type DialectAdap
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { insideGroupCommit } from './group-commit.ts';
+import { insideGroupCommit, runningGroupConnection } from './group-commit.ts';
 import { registerDirectRunner, type DirectRunner } from './statements.ts';
 import type { Database as Schema } from './schema.ts';
 import * as tenant from './migrations/001-tenant.ts';
@@ -141,23 +141,31 @@ function openSqlite(file: string, synchronous: 'normal' | 'full'): { db: Db; dat
   const adapter = adaptNodeSqlite(database);
   const dialect = new OneConnectionSqliteDialect({ database: adapter });
   const db = new Kysely<Schema>({ dialect });
-  registerDirectRunner(db, directSqliteRunner(db, adapter, dialect.lock));
+  registerDirectRunner(db, directSqliteRunner(db, adapter, () => dialect.connectionHeld));
   return { db, database };
 }
 
 /**
- * A statement runs at once only where Kysely would not wait either: in a group commit's unit, on the
- * group's own connection (which the group holds); or on the root handle while no one holds the
- * connection. Anything else goes through Kysely and its connection lock: a query on the root handle
- * from inside a group (which the driver refuses), one that would wait behind a transaction.
+ * A statement runs at once only where Kysely would not wait either; anything else goes through Kysely
+ * and its connection lock. Like every direct statement, it skips Kysely's query log and plugins
+ * (this handle has neither).
  */
-function directSqliteRunner(root: Db, adapter: ReturnType<typeof adaptNodeSqlite>, lock: { readonly held: boolean }): DirectRunner {
+function directSqliteRunner(root: Db, adapter: ReturnType<typeof adaptNodeSqlite>, connectionHeld: () => boolean): DirectRunner {
   return (executor, query) => {
-    const onRoot = executor === (root as object);
-    if (insideGroupCommit() ? onRoot : !onRoot || lock.held) return undefined;
+    const group = runningGroupConnection();
+    if (group) {
+      // In a group commit's unit: only on the group's own handle, the connection it holds. Any other
+      // handle (the root, which the driver refuses from inside a group) goes through Kysely.
+      if (executor !== group) return undefined;
+    } else if (executor !== (root as object) || connectionHeld()) {
+      // Outside a group: only on the root handle while no one holds the connection. A query that
+      // would wait behind a transaction, or one on a transaction's handle (Kysely's own, or a group's
+      // after the group ended), goes through Kysely.
+      return undefined;
+    }
+    // What Kysely's SQLite connection does with a compiled query, without its promises.
     const statement = adapter.prepare(query.sql);
     if (statement.reader) return { rows: statement.all(query.parameters) };
-    // As Kysely's SQLite driver reports a change.
     const { changes, lastInsertRowid } = statement.run(query.parameters);
     return { insertId: BigInt(lastInsertRowid), numAffectedRows: BigInt(changes), rows: [] };
   };
@@ -179,27 +187,30 @@ class OneConnectionSqliteDialect extends SqliteDialect {
     })();
   }
 
-  /** Held while a query or a transaction has the connection (the direct runner reads it too). */
-  readonly lock = { held: false };
+  #held = false;
+
+  /** True while a query or a transaction has the connection (the direct runner asks). */
+  get connectionHeld(): boolean {
+    return this.#held;
+  }
 
   override createDriver(): Driver {
     const driver = super.createDriver();
     const acquire = driver.acquireConnection.bind(driver);
     const release = driver.releaseConnection.bind(driver);
-    const lock = this.lock;
     const waiting: (() => void)[] = [];
     // Straight to the next in line, still held; or free.
     const handOn = () => {
       const next = waiting.shift();
       if (next) next();
-      else lock.held = false;
+      else this.#held = false;
     };
     driver.acquireConnection = async () => {
       if (insideGroupCommit()) {
         throw new Error('a query outside its transaction, from inside one, would wait for it forever: pass the transaction');
       }
-      if (lock.held) await new Promise<void>((resolve) => waiting.push(resolve));
-      lock.held = true;
+      if (this.#held) await new Promise<void>((resolve) => waiting.push(resolve));
+      this.#held = true;
       try {
         return await acquire();
       } catch (error) {

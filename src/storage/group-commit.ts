@@ -34,11 +34,17 @@ interface Unit<Database> {
  * a unit starts inherits the store; `running` turns false when the group ends, so such work is not
  * refused after the group has let the connection go.
  */
-const insideGroup = new AsyncLocalStorage<{ running: boolean }>();
+const insideGroup = new AsyncLocalStorage<{ running: boolean; connection: object }>();
 
 /** True in the work of a group's unit while the group runs (see the SQLite driver's guard in database.ts). */
 export function insideGroupCommit(): boolean {
   return insideGroup.getStore()?.running === true;
+}
+
+/** In the work of a group's unit while the group runs: the handle on the connection the group holds. */
+export function runningGroupConnection(): object | undefined {
+  const group = insideGroup.getStore();
+  return group?.running ? group.connection : undefined;
 }
 
 export function groupCommit<Database>(db: Kysely<Database>) {
@@ -64,7 +70,7 @@ export function groupCommit<Database>(db: Kysely<Database>) {
 
   async function runTogether(units: readonly Unit<Database>[]): Promise<void> {
     await db.connection().execute((connection) => {
-      const group = { running: true };
+      const group = { running: true, connection };
       return insideGroup.run(group, async () => {
         try {
           await run(connection, BEGIN);

@@ -19,14 +19,17 @@ export type Executor = Pick<Kysely<never>, 'executeQuery'>;
 const directRunners = new WeakMap<object, DirectRunner>();
 
 /** For the root handle `db` of a database whose statements can run at once. */
-export function registerDirectRunner(db: object, runner: DirectRunner): void {
+export function registerDirectRunner<Database>(db: Kysely<Database>, runner: DirectRunner): void {
   directRunners.set(db, runner);
 }
 
 export type StatementRunner = <Row>(executor: Executor, query: CompiledQuery) => Promise<QueryResult<Row>>;
 
-/** Runs statements on `db` or a transaction of it: at once where its engine can, else through Kysely. */
-export function statementRunner(db: object): StatementRunner {
+/**
+ * Runs statements on `db` (the root handle itself: a wrapper of it finds no direct runner) or a
+ * transaction of it: at once where its engine can, else through Kysely.
+ */
+export function statementRunner<Database>(db: Kysely<Database>): StatementRunner {
   const direct = directRunners.get(db);
   if (!direct) return <Row>(executor: Executor, query: CompiledQuery) => executor.executeQuery(query as CompiledQuery<Row>);
   return <Row>(executor: Executor, query: CompiledQuery) => {
