@@ -32,7 +32,8 @@ interface Unit<Database> {
  * Set while a group's units run on its connection: a transaction started from inside one, or a query
  * outside it (which needs the same, only, connection), would wait for the group forever. Async work
  * a unit starts inherits the store; `running` turns false when the group ends, so such work is not
- * refused after the group has let the connection go.
+ * refused after the group has let the connection go. `connection` is the group's handle: the only
+ * one a unit's statements may run on at once (statements.ts).
  */
 const insideGroup = new AsyncLocalStorage<{ running: boolean; connection: object }>();
 
