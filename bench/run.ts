@@ -118,10 +118,19 @@ async function watchProcess<T>(
   }
 }
 
-/** User and system CPU time a process has used so far (/proc/PID/stat, fields 14 and 15, in clock ticks of 10 ms). */
+/** Clock ticks a second, the unit of /proc's CPU times (Linux's usual 100 if the system will not say). */
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User and system CPU time a process has used so far, in ms (/proc/PID/stat, fields 14 and 15). */
 function cpuMsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** The server's CPU time per answered request, in µs: unlike req/s, it does not depend on what limits the load. */
