@@ -37,15 +37,15 @@ interface Unit<Database> {
  */
 const insideGroup = new AsyncLocalStorage<{ running: boolean; connection: object }>();
 
-/** True in the work of a group's unit while the group runs (see the SQLite driver's guard in database.ts). */
-export function insideGroupCommit(): boolean {
-  return insideGroup.getStore()?.running === true;
-}
-
 /** In the work of a group's unit while the group runs: the handle on the connection the group holds. */
 export function runningGroupConnection(): object | undefined {
   const group = insideGroup.getStore();
   return group?.running ? group.connection : undefined;
+}
+
+/** True in the work of a group's unit while the group runs (see the SQLite driver's guard in database.ts). */
+export function insideGroupCommit(): boolean {
+  return runningGroupConnection() !== undefined;
 }
 
 export function groupCommit<Database>(db: Kysely<Database>) {
