@@ -63,6 +63,24 @@ describe.each(ENGINES)('prepared queries [%s]', (engine) => {
     expect(await entries.find(entries.db, lost.id)).toBeUndefined();
   });
 
+  it('keeps imported entries unique by client and external id, in an index that leaves out entries people made', async () => {
+    const { entries } = suite.database.stores;
+    const imported = (externalId: string) => ({ ...row('usr_i', '2026-04-06', 100), external_id: externalId, source_client_id: 'importer' });
+    const first = imported('ext-unique');
+    const created = await entries.transaction((tx) => entries.insertImported(tx, [first, imported('ext-other')]));
+    expect([...created.keys()].sort()).toEqual(['ext-other', 'ext-unique']);
+    expect(await entries.transaction((tx) => entries.insertImported(tx, [imported('ext-unique')]))).toEqual(new Map());
+    expect(await entries.listOwned(entries.db, 'usr_i', { limit: 10 })).toHaveLength(2);
+
+    // Migration 005: the unique index is partial, so an entry without an external id is not written into it.
+    const definition =
+      engine === 'sqlite'
+        ? sql<{ text: string }>`SELECT sql AS text FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' AND sql LIKE '%external_id%'`
+        : sql<{ text: string }>`SELECT indexdef AS text FROM pg_indexes WHERE tablename = 'entries' AND indexdef LIKE '%external_id%'`;
+    const indexes = (await definition.execute(suite.database.db)).rows.map((r) => r.text);
+    expect(indexes).toEqual([expect.stringMatching(/UNIQUE INDEX "?entries_imported_external.*\(\s*"?source_client_id"?\s*,\s*"?external_id"?\s*\)\s*WHERE\s*\(?"?external_id"? IS NOT NULL/i)]);
+  });
+
   it('refuses a placeholder that Kysely would not pass through as one parameter', async () => {
     // Written into the SQL text instead of bound: the same text would serve every call's value.
     const misuse = preparedQuery(suite.database.db, ['project'], (db, values: { project: string }) =>

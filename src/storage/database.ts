@@ -14,6 +14,7 @@ import * as tenant from './migrations/001-tenant.ts';
 import * as entries from './migrations/002-entries.ts';
 import * as importTombstones from './migrations/003-import-tombstones.ts';
 import * as dayTotalIndex from './migrations/004-day-total-index.ts';
+import * as importedEntriesIndex from './migrations/005-imported-entries-index.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Db = Kysely<Schema>;
@@ -361,6 +362,7 @@ const MIGRATIONS: ReadonlyArray<[string, (db: Kysely<unknown>, dialect: Dialect)
   ['002-entries', entries.up],
   ['003-import-tombstones', importTombstones.up],
   ['004-day-total-index', dayTotalIndex.up],
+  ['005-imported-entries-index', importedEntriesIndex.up],
 ];
 
 /** Runs the migrations not yet recorded; Kysely records each one and never re-runs it. */

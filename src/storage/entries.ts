@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
+import { sql, type OnConflictBuilder, type Transaction } from 'kysely';
 import { fromCentihours, type Entry, type EntryStatus } from '../domain/entries.ts';
 import type { Db, Dialect } from './database.ts';
 import { groupCommit } from './group-commit.ts';
@@ -7,6 +7,10 @@ import { preparedCommand, preparedQuery } from './prepared.ts';
 import type { AuditEventsTable, Database, EntriesTable } from './schema.ts';
 
 export type Tx = Transaction<Database> | Db;
+
+/** An imported entry whose (client, external id) is taken already is skipped: the index of migration 005. */
+const onImportedConflict = (conflict: OnConflictBuilder<Database, 'entries'>) =>
+  conflict.columns(['source_client_id', 'external_id']).where('external_id', 'is not', null).doNothing();
 
 /**
  * Opaque and not guessable (80 random bits), but time-ordered (a 48-bit millisecond prefix, as in
@@ -129,7 +133,7 @@ export function entryStore(db: Db, dialect: Dialect) {
     db
       .insertInto('entries')
       .values({ ...row })
-      .onConflict((oc) => oc.columns(['source_client_id', 'external_id']).doNothing()),
+      .onConflict(onImportedConflict),
   );
   const findEntry = preparedQuery(db, ['id'], (db, values: { id: string }) => db.selectFrom('entries').selectAll().where('id', '=', values.id));
   const dayTotal = (exceptOne: boolean) =>
@@ -190,7 +194,7 @@ export function entryStore(db: Db, dialect: Dialect) {
         const inserted = await tx
           .insertInto('entries')
           .values(chunk)
-          .onConflict((oc) => oc.columns(['source_client_id', 'external_id']).doNothing())
+          .onConflict(onImportedConflict)
           .returning(['id', 'external_id'])
           .execute();
         for (const row of inserted) if (row.external_id) created.set(row.external_id, row.id);
