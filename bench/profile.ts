@@ -1,13 +1,15 @@
-// `node bench/profile.ts [week|create|upload]`: runs one scenario (~8 s) against a server started with
+// `node bench/profile.ts [week|create|upload|tokens]`: runs one scenario (~8 s) against a server started with
 // --cpu-prof on a seeded SQLite database, then prints where the server's time went (self and by package)
 // and writes a flame graph of it (flame.svg beside the profile). For upload, CLIENT_NODE_OPTIONS is
 // passed to the import job as NODE_OPTIONS (e.g. '--cpu-prof --cpu-prof-dir=/tmp/client' profiles it too).
+// tokens: the import job's client-credentials grant, as scenario 6a.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
+import { DEMO_IMPORT_SECRET } from '../src/identity/clients.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
 import { flameGraphSvg } from './flame-graph.ts';
-import { startSystemProcess } from './processes.ts';
+import { CLIENT_CREDENTIALS_REQUEST, startSystemProcess } from './processes.ts';
 import { BENCH_PASSWORD, MANAGERS, seed, userEmail } from './seed.ts';
 
 const DIR = '/tmp/timesheets-profile';
@@ -41,7 +43,9 @@ const variants =
           body: JSON.stringify({ date: `2019-0${(i % 9) + 1}-${10 + day}`, project: 'Internal', hours: 0.01 }),
         })),
       )
-    : tokens.map((t) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: auth(t) }));
+    : scenario === 'tokens'
+      ? [CLIENT_CREDENTIALS_REQUEST]
+      : tokens.map((t) => ({ method: 'GET', path: `/api/timesheets?from=${week.from}&to=${week.to}`, headers: auth(t) }));
 let load;
 if (scenario === 'upload') {
   // The import job pushing 100,000 rows (about 8 s of load).
@@ -52,7 +56,7 @@ if (scenario === 'upload') {
   }
   writeFileSync(`${DIR}/rows.csv`, `${lines.join('\n')}\n`);
   load = spawn(process.execPath, ['src/cli/main.ts', 'import', `${DIR}/rows.csv`, '--quiet'], {
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.CLIENT_NODE_OPTIONS ?? '', PUBLIC_URL: base, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: 'demo-import-secret' },
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.CLIENT_NODE_OPTIONS ?? '', PUBLIC_URL: base, OIDC_ISSUER: running.issuer, IMPORT_CLIENT_SECRET: DEMO_IMPORT_SECRET },
     stdio: 'inherit',
   });
 } else {

@@ -11,11 +11,12 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { isoWeekOf, weekRange } from '../src/domain/week.ts';
+import { DEMO_IMPORT_SECRET } from '../src/identity/clients.ts';
 import { freePort } from '../test/support/free-port.ts';
 import { signInWithCode } from '../test/support/oidc.ts';
 import { answersOk, stopChild, type ServerProcess } from '../test/support/server-process.ts';
 import { MEASURING_LINE, type LoadResult, type LoadSpec } from './load-spec.ts';
-import { SERVER_ENTRY, startProcess, startSystemProcess } from './processes.ts';
+import { CLIENT_CREDENTIALS_REQUEST, SERVER_ENTRY, startProcess, startSystemProcess } from './processes.ts';
 import { APPROVAL_POOL, BENCH_PASSWORD, MANAGERS, REALISTIC_USER, seed, userEmail } from './seed.ts';
 
 const { values: options } = parseArgs({
@@ -43,7 +44,6 @@ const CONNECTIONS = Number(options.connections);
 const WARMUP = Number(options.warmup);
 const TOKEN_USERS = Number(options.users);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const IMPORT_SECRET = 'demo-import-secret';
 if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm run build (npm run bench does)`);
 
 interface Row {
@@ -246,15 +246,8 @@ async function tokenScenarios(running: ServerProcess): Promise<void> {
   const pid = running.child.pid!;
   await ceilingRun();
   log('sqlite: 6a. client credentials');
-  const basic = `Basic ${Buffer.from(`timesheets-import-job:${IMPORT_SECRET}`).toString('base64')}`;
-  const tokenRequest = {
-    method: 'POST',
-    path: '/oidc/token',
-    headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&scope=batch%3Aupload',
-  };
   const { result, peakRssMb, cpuMs } = await watchProcess(pid, (startCpuClock) =>
-    load({ url: running.baseUrl, connections: 16, durationSeconds: DURATION, warmupSeconds: WARMUP, variants: [tokenRequest] }, startCpuClock),
+    load({ url: running.baseUrl, connections: 16, durationSeconds: DURATION, warmupSeconds: WARMUP, variants: [CLIENT_CREDENTIALS_REQUEST] }, startCpuClock),
   );
   pushCompared({
     scenario: '6a. client-credentials tokens',
@@ -305,7 +298,7 @@ async function importScenario(running: ServerProcess): Promise<void> {
       const child = startProcess(['src/cli/main.ts', 'import', file, '--json'], {
         PUBLIC_URL: running.baseUrl,
         OIDC_ISSUER: running.issuer,
-        IMPORT_CLIENT_SECRET: IMPORT_SECRET,
+        IMPORT_CLIENT_SECRET: DEMO_IMPORT_SECRET,
         LOG_LEVEL: 'silent',
       });
       const code = await new Promise((resolve) => child.on('exit', resolve));

@@ -1,5 +1,6 @@
 import type { Db } from './database.ts';
 import { nowIso } from './database.ts';
+import { preparedQuery } from './prepared.ts';
 
 /** The provider's client metadata as registered (snake_case, as OpenID Connect Registration names it). */
 export type ClientMetadata = Record<string, unknown> & { client_id: string };
@@ -18,10 +19,14 @@ export function clientStore(db: Db) {
     metadata: JSON.parse(row.metadata) as ClientMetadata,
     createdAt: row.created_at,
   });
+  // Every token request looks its client up twice (the token endpoint's rate limit, then the provider).
+  const findClient = preparedQuery(db, ['clientId'], (db, values: { clientId: string }) =>
+    db.selectFrom('clients').selectAll().where('client_id', '=', values.clientId),
+  );
 
   return {
     async find(clientId: string): Promise<StoredClient | undefined> {
-      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      const [row] = await findClient(db, { clientId });
       return row && toClient(row);
     },
 
