@@ -66,8 +66,7 @@ describe.each(ENGINES)('prepared queries [%s]', (engine) => {
   it('keeps imported entries unique by client and external id, in an index that leaves out entries people made', async () => {
     const { entries } = suite.database.stores;
     const imported = (externalId: string) => ({ ...row('usr_i', '2026-04-06', 100), external_id: externalId, source_client_id: 'importer' });
-    const first = imported('ext-unique');
-    const created = await entries.transaction((tx) => entries.insertImported(tx, [first, imported('ext-other')]));
+    const created = await entries.transaction((tx) => entries.insertImported(tx, [imported('ext-unique'), imported('ext-other')]));
     expect([...created.keys()].sort()).toEqual(['ext-other', 'ext-unique']);
     expect(await entries.transaction((tx) => entries.insertImported(tx, [imported('ext-unique')]))).toEqual(new Map());
     expect(await entries.listOwned(entries.db, 'usr_i', { limit: 10 })).toHaveLength(2);
