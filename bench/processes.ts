@@ -1,5 +1,6 @@
-// The processes a benchmark run starts: the system under test, the load generator, the import job.
-// Shared by run.ts and profile.ts so both measure the server started the same way.
+// The processes a benchmark run starts (the system under test, the load generator, the import job)
+// and the token request scenario 6a sends. Shared by run.ts and profile.ts so both measure the server
+// started, and loaded, the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { IMPORT_CLIENT_ID } from '../src/identity/client-contract.ts';
 import { DEMO_IMPORT_SECRET } from '../src/identity/clients.ts';

@@ -1,6 +1,6 @@
-// The storage part's own mechanics, on both engines where they apply: prepared queries (compiled
-// once, run with new values), rate-limit windows, and SQLite's one connection (group commit, shared
-// read transactions, the statement cache, the background checkpointer).
+// The storage part's own mechanics, on both engines where they apply: the entries store's prepared
+// queries (compiled once, run with new values) and indexes, rate-limit windows, and SQLite's one
+// connection (group commit, shared read transactions, the statement cache, the background checkpointer).
 import { statSync } from 'node:fs';
 import { DatabaseSync, StatementSync, type SQLInputValue } from 'node:sqlite';
 import { CompiledQuery, Kysely, sql } from 'kysely';
@@ -29,7 +29,7 @@ const row = (userId: string, date: string, centihours: number): EntriesTable => 
   decided_at: null,
 });
 
-describe.each(ENGINES)('prepared queries [%s]', (engine) => {
+describe.each(ENGINES)('entries store: prepared queries and indexes [%s]', (engine) => {
   const suite = suiteDatabase(engine);
 
 
